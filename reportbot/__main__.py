@@ -1,0 +1,5 @@
+"""Run ``python -m reportbot``."""
+
+from reportbot.cli import main
+
+main()

@@ -1,0 +1,23 @@
+"""``reportbot report``: render PDF reports."""
+
+from __future__ import annotations
+
+import click
+
+from reportbot import pipeline
+from reportbot.cli.common import CONTEXT_SETTINGS, MONTH, AppContext, ReportbotGroup, pass_app
+
+
+@click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
+def report() -> None:
+    """Render Chinese PDF reports into the output directory."""
+
+
+@report.command("monthly", context_settings=CONTEXT_SETTINGS)
+@click.option("--month", type=MONTH, help="Month to report (default: the latest month with listings).")
+@click.option("--html", "write_html", is_flag=True, help="Also write the HTML next to the PDF.")
+@pass_app
+def monthly_cmd(app: AppContext, month: str | None, write_html: bool) -> None:
+    """Render the monthly BSE IPO report and print the file path(s)."""
+    for path in pipeline.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
+        click.echo(str(path))

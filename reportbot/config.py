@@ -1,0 +1,261 @@
+"""Configuration: TOML → frozen dataclasses, validated once.
+
+Relative paths in a config file resolve against the file's directory; without a file they resolve
+against the current directory. Secrets (bot token, SMTP password) never live in TOML: the TOML names
+the environment variable or secret file that holds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from reportbot.errors import ConfigError
+
+ENV_CONFIG = "REPORTBOT_CONFIG"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathsConfig:
+    """Where reportbot keeps its database and generated files."""
+
+    database: Path = Path("output/reportbot.sqlite3")
+    output_dir: Path = Path("output")
+    raw_dir: Path = Path("output/raw")
+    templates_override: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FontsConfig:
+    """The one CJK font used by matplotlib and the PDF."""
+
+    cjk_font: Path | None = None
+    family: str = "Noto Sans CJK SC"
+    cache_dir: Path = Path("output/fonts")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalendarConfig:
+    """Trading calendar (BSE follows the Shanghai exchange's calendar)."""
+
+    exchange: str = "XSHG"
+    overrides_file: Path | None = Path("schedules/holidays.toml")
+    refund_offset_trading_days: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriberDefaults:
+    """Advice settings a new subscriber starts with (each can tune their own)."""
+
+    capital_cny: float = 1_000_000.0
+    annual_rate: float = 0.05
+    min_probability: float = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """First-day-return model settings."""
+
+    factors: tuple[str, ...] = (
+        "recent3_mean_return",
+        "bse50_5d_return",
+        "log_issue_price",
+        "log_raised_funds",
+        "pe_relative",
+        "industry",
+    )
+    min_train_size: int = 30
+    interval_level: float = 0.8
+    winning_rate_lookback: int = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcesConfig:
+    """Live data sources: every base URL can point at a mirror or proxy."""
+
+    eastmoney_datacenter_url: str = "https://datacenter-web.eastmoney.com/api/data/v1/get"
+    eastmoney_kline_url: str = "https://push2his.eastmoney.com/api/qt/stock/kline/get"
+    bse_base_url: str = "https://www.bse.cn"
+    timeout_s: float = 15.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    pacing_s: float = 0.5
+    page_size: int = 500
+    user_agent: str = "reportbot/0.1 (+BSE IPO research; contact: set [sources].user_agent)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TelegramConfig:
+    """Telegram bot; the token comes from ``token_env`` or ``token_file``, never from TOML."""
+
+    token_env: str = "REPORTBOT_TELEGRAM_TOKEN"
+    token_file: Path | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    management_chat_ids: tuple[int, ...] = ()
+    admin_chat_ids: tuple[int, ...] = ()
+    max_messages_per_second: float = 30.0
+    per_chat_interval_s: float = 1.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpConfig:
+    """Management e-mail (STARTTLS); the password comes from env or a secret file."""
+
+    host: str = ""
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "REPORTBOT_SMTP_PASSWORD"
+    password_file: Path | None = None
+    sender: str = ""
+    recipients: tuple[str, ...] = ()
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyConfig:
+    """Which channels carry subscription alerts."""
+
+    alert_channels: tuple[str, ...] = ("telegram",)
+    wecom_webhook_env: str = "REPORTBOT_WECOM_WEBHOOK"
+    dingtalk_webhook_env: str = "REPORTBOT_DINGTALK_WEBHOOK"
+    feishu_webhook_env: str = "REPORTBOT_FEISHU_WEBHOOK"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleConfig:
+    """The ``reportbot serve`` scheduler."""
+
+    timezone: str = "Asia/Shanghai"
+    directory: Path = Path("schedules")
+    lock_file: Path = Path("output/serve.lock")
+    default_misfire_grace_s: int = 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The whole configuration."""
+
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    fonts: FontsConfig = field(default_factory=FontsConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    subscriber_defaults: SubscriberDefaults = field(default_factory=SubscriberDefaults)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    source_file: Path | None = None
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load and validate the configuration.
+
+    Args:
+        path: a TOML file; when None, ``$REPORTBOT_CONFIG`` then ``./config.toml`` are tried, and
+            without either the built-in defaults are used.
+        env: environment mapping (defaults to ``os.environ``).
+
+    Raises:
+        ConfigError: the file is missing or malformed, or a key is unknown or has the wrong type.
+    """
+    env = os.environ if env is None else env
+    if path is None and env.get(ENV_CONFIG):
+        path = Path(env[ENV_CONFIG])
+    if path is None and Path("config.toml").is_file():
+        path = Path("config.toml")
+    if path is None:
+        return _resolve(_build(Config, {}, "config"), Path.cwd(), None)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    config = _build(Config, data, str(path))
+    return _resolve(config, path.resolve().parent, path.resolve())
+
+
+def read_secret(env_name: str, file: Path | None, what: str, env: Mapping[str, str] | None = None) -> str:
+    """Return a secret from the environment variable ``env_name`` or from ``file``.
+
+    Raises:
+        ConfigError: neither is set (names the variable and file, never a value).
+    """
+    env = os.environ if env is None else env
+    value = env.get(env_name, "").strip()
+    if value:
+        return value
+    if file is not None:
+        try:
+            value = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{what}: cannot read secret file {file}: {exc.strerror}") from exc
+        if value:
+            return value
+    raise ConfigError(f"{what}: set the environment variable {env_name}" + (f" or fill {file}" if file else ""))
+
+
+def _build(cls: type[T], data: Any, where: str) -> T:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "source_file"}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(fields))})")
+    kwargs = {name: _convert(hints[name], data[name], f"{where}.{name}") for name in fields if name in data}
+    for name in fields:
+        hint = hints[name]
+        if name not in kwargs and dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, {}, f"{where}.{name}")  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where)  # type: ignore[arg-type]
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value in ("", None):
+            return None
+        return _convert(args[0], value, where)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a path string, got {value!r}")
+        return Path(value).expanduser()
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint in (str, int, bool) and type(value) is hint:
+        return value
+    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _resolve(config: Config, base: Path, source: Path | None) -> Config:
+    def fix(obj: Any) -> Any:
+        changes = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                changes[f.name] = fix(value)
+            elif isinstance(value, Path) and not value.is_absolute():
+                changes[f.name] = base / value
+        return dataclasses.replace(obj, **changes)
+
+    return dataclasses.replace(fix(config), source_file=source)

@@ -1,0 +1,116 @@
+"""Frozen records shared by every layer.
+
+Units follow the bundled data (see ``reportbot/data/PROVENANCE.md``): winning rates and returns are in
+**percent** (``online_winning_rate_pct = 0.025654`` means 0.025654 %), prices in CNY, ``*_wan`` in 万,
+``*_yi`` in 亿元.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+SEGMENT_BSE = "BSE"
+SEGMENT_SELECT = "NEEQ_select"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ipo:
+    """One BSE IPO (or 精选层 public offering when ``segment == "NEEQ_select"``)."""
+
+    code: str  # current trading code (920xxx where the mapping is known)
+    name: str
+    segment: str = SEGMENT_BSE
+    legacy_code: str | None = None  # NEEQ code before listing / pre-2024 trading code
+    apply_code: str | None = None  # 申购代码
+    name_aliases: str | None = None
+    first_announcement_date: date | None = None
+    apply_date: date | None = None  # 网上申购日 T
+    issue_result_date: date | None = None
+    refund_date: date | None = None  # 退款日 when the source gives it
+    listing_date: date | None = None
+    issue_price: float | None = None
+    issue_pe: float | None = None
+    industry_pe: float | None = None
+    total_issue_shares_wan: float | None = None
+    online_issue_shares: float | None = None
+    raised_funds_yi: float | None = None
+    top_apply_amount_wan: float | None = None
+    subscription_cap_shares: float | None = None
+    online_valid_accounts: float | None = None
+    online_allocated_accounts: float | None = None
+    online_valid_shares: float | None = None
+    frozen_funds_yi: float | None = None
+    online_winning_rate_pct: float | None = None
+    subscription_multiple: float | None = None
+    first_day_close: float | None = None
+    first_day_return_pct: float | None = None
+    first_day_avg_price: float | None = None
+    first_day_turnover_pct: float | None = None
+    day2_close: float | None = None
+    day3_close: float | None = None
+    csrc_industry: str | None = None
+    csrc_industry_code: str | None = None
+    industry_group_custom: str | None = None
+    industry_sub_custom: str | None = None
+    sources: str | None = None
+    notes: str | None = None
+
+    @property
+    def has_outcome(self) -> bool:
+        """Whether the first-day return is known."""
+        return self.first_day_return_pct is not None
+
+
+IPO_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Ipo))
+IPO_DATE_FIELDS: frozenset[str] = frozenset(f for f in IPO_FIELDS if f.endswith("_date"))
+IPO_TEXT_FIELDS: frozenset[str] = frozenset(
+    {
+        "code",
+        "name",
+        "segment",
+        "legacy_code",
+        "apply_code",
+        "name_aliases",
+        "csrc_industry",
+        "csrc_industry_code",
+        "industry_group_custom",
+        "industry_sub_custom",
+        "sources",
+        "notes",
+    }
+)
+IPO_NUMBER_FIELDS: frozenset[str] = frozenset(set(IPO_FIELDS) - IPO_DATE_FIELDS - IPO_TEXT_FIELDS)
+
+
+def ipo_from_mapping(row: dict[str, Any]) -> Ipo:
+    """Build an Ipo from a mapping of stored values (ISO date strings, numbers, text)."""
+    kwargs: dict[str, Any] = {}
+    for name in IPO_FIELDS:
+        value = row.get(name)
+        if value is None or value == "":
+            continue
+        if name in IPO_DATE_FIELDS:
+            value = date.fromisoformat(str(value)[:10])
+        elif name in IPO_NUMBER_FIELDS:
+            value = float(value)
+        else:
+            value = str(value)
+        kwargs[name] = value
+    return Ipo(**kwargs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetInfo:
+    """Where the stored data came from and how fresh it is."""
+
+    source: str
+    as_of: date | None
+    loaded_at: datetime
+    rows: int
+    note: str = ""

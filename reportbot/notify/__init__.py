@@ -1,0 +1,1 @@
+"""Notifiers: Telegram, e-mail, group webhooks, console (dry-run)."""

@@ -1,0 +1,217 @@
+"""Orchestration: store ← sources, model, render, notify. Every dependency is a parameter."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from reportbot.config import Config
+from reportbot.domain import SEGMENT_BSE, DatasetInfo, Ipo
+from reportbot.errors import NoDataError
+from reportbot.render import charts, html, pdf
+from reportbot.render.fonts import find_cjk_font
+from reportbot.sources import bundled
+from reportbot.store import db
+from reportbot.store import ipos as ipo_store
+from reportbot.summary import alert, monthly
+from reportbot.tradingcal import TradingCalendar, load_calendar
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def open_store(config: Config, now: Clock) -> sqlite3.Connection:
+    """Open the database, loading the bundled dataset on first use."""
+    conn = db.connect(config.paths.database)
+    ensure_bundled(conn, now)
+    return conn
+
+
+def ensure_bundled(conn: sqlite3.Connection, now: Clock, *, force: bool = False) -> ipo_store.UpsertResult | None:
+    """Load the bundled dataset unless the same version is already loaded (or ``force``).
+
+    Returns what the load changed, or None when it was skipped. Loading is one transaction and
+    idempotent: a reload of the same data changes nothing.
+    """
+    data = bundled.load_bundled()
+    if not force and ipo_store.dataset_checksum(conn, bundled.SOURCE_NAME) == data.checksum:
+        return None
+    stamp = now()
+    with db.transaction(conn):
+        result = ipo_store.upsert_ipos(conn, data.ipos, source=bundled.SOURCE_NAME, now=stamp)
+        info = DatasetInfo(
+            source=bundled.SOURCE_NAME,
+            as_of=data.as_of,
+            loaded_at=stamp,
+            rows=len(data.ipos),
+            note="内置公开数据集（reportbot/data/PROVENANCE.md）",
+        )
+        ipo_store.record_dataset(conn, info, data.checksum)
+    log.info(
+        "bundled dataset: %d inserted, %d updated, %d unchanged",
+        result.inserted,
+        result.updated,
+        result.unchanged,
+    )
+    return result
+
+
+def calendar_for(config: Config) -> TradingCalendar:
+    """The exchange calendar with the configured overrides."""
+    return load_calendar(config.calendar.exchange, config.calendar.overrides_file)
+
+
+def data_as_of(conn: sqlite3.Connection) -> tuple[date | None, list[str]]:
+    """The newest as-of date over the stored datasets, and a Chinese line per dataset."""
+    infos = ipo_store.list_datasets(conn)
+    dates = [i.as_of for i in infos if i.as_of]
+    lines = [f"{i.note or i.source}，截至 {i.as_of.isoformat() if i.as_of else '暂缺'}" for i in infos]
+    return (max(dates) if dates else None), lines
+
+
+def render_monthly(
+    config: Config,
+    conn: sqlite3.Connection,
+    now: Clock,
+    month: str | None = None,
+    *,
+    write_html: bool = False,
+) -> list[Path]:
+    """Render the monthly PDF (and optionally its HTML) into the output directory.
+
+    Raises:
+        NoDataError: the store has no listings at all.
+    """
+    ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
+    month = month or monthly.latest_listing_month(ipos)
+    if month is None:
+        raise NoDataError("no IPO listings in the database; run `reportbot data load` first")
+    as_of, sources = data_as_of(conn)
+    report = monthly.build_monthly_report(ipos, month, data_as_of=as_of, data_sources=sources, generated_at=now())
+    font = find_cjk_font(config.fonts.cjk_font, config.fonts.family)
+    history_svg = charts.monthly_history_chart(
+        font,
+        [h.month for h in report.history],
+        [h.count for h in report.history],
+        [h.mean_return_pct for h in report.history],
+    )
+    known = [(r.name, r.first_day_return_pct) for r in report.rows if r.first_day_return_pct is not None]
+    returns_svg = charts.returns_bar_chart(font, [k[0] for k in known], [k[1] for k in known]) if known else None
+    env = html.make_environment(config.paths.templates_override)
+    title = f"北交所新股月报 {month}"
+    text = html.render_template(
+        env,
+        "monthly.html.j2",
+        r=report,
+        title=title,
+        font_family=font.family,
+        history_chart=_data_uri(history_svg),
+        returns_chart=_data_uri(returns_svg) if returns_svg else None,
+    )
+    out_dir = config.paths.output_dir
+    pdf_path = out_dir / f"bse-monthly-{month}.pdf"
+    written = [pdf.write_pdf(text, pdf_path, base_url=out_dir, metadata={"title": title, "authors": ["reportbot"]})]
+    if write_html:
+        html_path = pdf_path.with_suffix(".html")
+        html_path.write_text(text, encoding="utf-8")
+        written.append(html_path)
+    return written
+
+
+@dataclass(frozen=True)
+class AlertPreview:
+    """Alerts due for the next trading day after ``as_of``."""
+
+    as_of: date
+    subscription_day: date
+    texts: list[str]
+
+
+def preview_alerts(config: Config, conn: sqlite3.Connection, as_of: date) -> AlertPreview:
+    """Alert texts (with the default subscriber settings) for IPOs subscribing on the next trading day."""
+    cal = calendar_for(config)
+    day = cal.next_trading_day(as_of)
+    due = [i for i in ipo_store.list_ipos(conn) if i.apply_date == day]
+    defaults = config.subscriber_defaults
+    texts = [
+        alert.format_alert(
+            alert.alert_terms(
+                ipo,
+                cal,
+                capital=defaults.capital_cny,
+                annual_rate=defaults.annual_rate,
+                refund_offset=config.calendar.refund_offset_trading_days,
+            )
+        )
+        for ipo in due
+    ]
+    return AlertPreview(as_of=as_of, subscription_day=day, texts=texts)
+
+
+def latest_alert_eve(config: Config, conn: sqlite3.Connection) -> date:
+    """The trading day before the latest subscription day in the store.
+
+    Raises:
+        NoDataError: no stored IPO has a subscription date.
+    """
+    days = [i.apply_date for i in ipo_store.list_ipos(conn) if i.apply_date]
+    if not days:
+        raise NoDataError("no IPO with a subscription date in the database")
+    return calendar_for(config).previous_trading_day(max(days))
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What is in the store."""
+
+    database: Path
+    rows_by_segment: dict[str, int]
+    apply_range: tuple[date | None, date | None]
+    listing_range: tuple[date | None, date | None]
+    coverage: dict[str, int]
+    bse_rows: int
+    datasets: list[DatasetInfo]
+
+
+def store_status(config: Config, conn: sqlite3.Connection) -> StoreStatus:
+    """Rows per segment, date ranges and per-field coverage of the BSE IPOs."""
+    all_ipos = ipo_store.list_ipos(conn, segment=None)
+    by_segment: dict[str, int] = {}
+    for ipo in all_ipos:
+        by_segment[ipo.segment] = by_segment.get(ipo.segment, 0) + 1
+    bse = [i for i in all_ipos if i.segment == SEGMENT_BSE]
+    return StoreStatus(
+        database=config.paths.database,
+        rows_by_segment=by_segment,
+        apply_range=_range(i.apply_date for i in bse),
+        listing_range=_range(i.listing_date for i in bse),
+        coverage=ipo_store.field_coverage(conn),
+        bse_rows=len(bse),
+        datasets=ipo_store.list_datasets(conn),
+    )
+
+
+def find_ipo(conn: sqlite3.Connection, code: str) -> Ipo:
+    """One IPO by current or legacy code.
+
+    Raises:
+        NoDataError: unknown code.
+    """
+    ipo = ipo_store.get_ipo(conn, code)
+    if ipo is None:
+        raise NoDataError(f"no IPO with code {code!r} in the database")
+    return ipo
+
+
+def _range(values: object) -> tuple[date | None, date | None]:
+    days = sorted(d for d in values if d is not None)  # type: ignore[attr-defined]
+    return (days[0], days[-1]) if days else (None, None)
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

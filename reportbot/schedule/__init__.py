@@ -1,0 +1,1 @@
+"""Scheduler: APScheduler jobs built from schedules/*.toml on the exchange calendar."""

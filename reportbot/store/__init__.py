@@ -1,0 +1,1 @@
+"""SQLite storage: IPOs, datasets, fetch log, subscribers, delivery ledger, job runs."""

@@ -1,0 +1,3 @@
+"""Storage for deliveries (filled in by its feature)."""
+
+SCHEMA: tuple[str, ...] = ()

@@ -1,0 +1,3 @@
+"""Storage for fetches (filled in by its feature)."""
+
+SCHEMA: tuple[str, ...] = ()

@@ -1,0 +1,3 @@
+"""Storage for runs (filled in by its feature)."""
+
+SCHEMA: tuple[str, ...] = ()

@@ -1,0 +1,3 @@
+"""Storage for subscribers (filled in by its feature)."""
+
+SCHEMA: tuple[str, ...] = ()

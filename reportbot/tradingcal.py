@@ -1,0 +1,120 @@
+"""The exchange trading calendar (BSE trades on the Shanghai exchange's calendar, XSHG).
+
+Sessions come from exchange_calendars; a TOML override file adds closures or openings (for holiday
+changes announced after the library's release). Beyond the library's last known session, dates fall
+back to weekdays minus the override closures, and ``is_provisional`` says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+
+import exchange_calendars as xcals
+
+from reportbot.errors import ConfigError
+
+_HISTORY_START = "2018-01-01"
+
+
+class TradingCalendar:
+    """Trading days of one exchange, with overrides."""
+
+    def __init__(
+        self,
+        sessions: list[date],
+        *,
+        library_end: date,
+        extra_closed: frozenset[date] = frozenset(),
+        extra_open: frozenset[date] = frozenset(),
+    ) -> None:
+        """Build from explicit sessions (tests) or via :func:`load_calendar`."""
+        self.library_end = library_end
+        self._closed = extra_closed
+        self._open = extra_open
+        self._known = frozenset(sessions)
+
+    def is_trading_day(self, day: date) -> bool:
+        """Whether the exchange is open on ``day``."""
+        if day in self._closed:
+            return False
+        if day in self._open:
+            return True
+        if day <= self.library_end:
+            return day in self._known
+        return day.weekday() < 5
+
+    def is_provisional(self, day: date) -> bool:
+        """True when ``day`` lies beyond the calendar library's published holidays."""
+        return day > self.library_end
+
+    def next_trading_day(self, day: date) -> date:
+        """The first trading day strictly after ``day``."""
+        return self.add_trading_days(day, 1)
+
+    def previous_trading_day(self, day: date) -> date:
+        """The last trading day strictly before ``day``."""
+        return self.add_trading_days(day, -1)
+
+    def add_trading_days(self, day: date, n: int) -> date:
+        """Move ``n`` trading days from ``day`` (``day`` itself need not be a trading day)."""
+        step = 1 if n >= 0 else -1
+        current, left = day, abs(n)
+        while left:
+            current += timedelta(days=step)
+            if self.is_trading_day(current):
+                left -= 1
+        return current
+
+    def trading_days(self, start: date, end: date) -> list[date]:
+        """Trading days in ``[start, end]``."""
+        out, day = [], start
+        while day <= end:
+            if self.is_trading_day(day):
+                out.append(day)
+            day += timedelta(days=1)
+        return out
+
+    def first_trading_day_of_month(self, year: int, month: int) -> date:
+        """The first trading day of a month."""
+        day = date(year, month, 1)
+        return day if self.is_trading_day(day) else self.next_trading_day(day)
+
+
+def load_calendar(exchange: str = "XSHG", overrides_file: Path | None = None) -> TradingCalendar:
+    """Build the calendar for ``exchange`` with the override file applied (cached per arguments)."""
+    return _load_calendar(exchange, str(overrides_file) if overrides_file else "")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
+    try:
+        cal = xcals.get_calendar(exchange, start=_HISTORY_START)
+    except Exception as exc:  # exchange_calendars raises its own error types
+        raise ConfigError(f"calendar.exchange: unknown exchange calendar {exchange!r}: {exc}") from exc
+    sessions = [ts.date() for ts in cal.sessions]
+    closed, opened = _read_overrides(Path(overrides_file)) if overrides_file else (frozenset(), frozenset())
+    return TradingCalendar(sessions, library_end=sessions[-1], extra_closed=closed, extra_open=opened)
+
+
+def _read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
+    if not path.is_file():
+        return frozenset(), frozenset()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    sets = []
+    for key in ("closed", "open"):
+        values = data.get(key, [])
+        if not isinstance(values, list):
+            raise ConfigError(f"{path}: {key} must be a list of dates, got {values!r}")
+        days = set()
+        for value in values:
+            if not isinstance(value, date):
+                raise ConfigError(f"{path}: {key} entry must be a TOML date (YYYY-MM-DD), got {value!r}")
+            days.add(value)
+        sets.append(frozenset(days))
+    return sets[0], sets[1]

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Set up reportbot on a fresh Debian machine and run the demo or the test suite.
+#
+#   scripts/bootstrap.sh demo   # set up, render the latest monthly PDF and an alert preview (bundled data)
+#   scripts/bootstrap.sh test   # set up, run lint, type checks, import contracts and all tests
+#   scripts/bootstrap.sh setup  # set up only
+#
+# Setup: Debian packages (apt-get when root, otherwise prints the command), a virtual environment in
+# .venv, and the Python packages (pip install -e ".[dev]"). Re-running is quick: each step is skipped
+# when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODE="${1:-demo}"
+PYTHON="${PYTHON:-python3}"
+DEB_PACKAGES=(fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+check_python() {
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    say "Python >= 3.11 is required (found: $("$PYTHON" --version 2>&1 || echo none)); set PYTHON=..."
+    exit 1
+  fi
+  if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+    DEB_PACKAGES+=("python3-venv")
+  fi
+}
+
+install_debian_packages() {
+  local missing=()
+  for pkg in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "missing Debian packages; run this, then re-run $0:"
+    printf 'sudo apt-get install -y --no-install-recommends %s\n' "${missing[*]}"
+    exit 1
+  fi
+}
+
+install_python_packages() {
+  local stamp=".venv/.reportbot-installed"
+  local want
+  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if [ ! -x .venv/bin/python ]; then
+    say "creating virtual environment .venv"
+    "$PYTHON" -m venv .venv
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python packages (pip install -e .[dev])"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+check_python
+install_debian_packages
+install_python_packages
+
+case "$MODE" in
+  setup)
+    say "ready: .venv/bin/reportbot --help"
+    ;;
+  demo)
+    say "rendering the monthly report of the latest month in the bundled data"
+    pdf="$(.venv/bin/reportbot --quiet report monthly | head -n 1)"
+    .venv/bin/reportbot --quiet alerts preview --latest
+    echo
+    echo "PDF: $pdf"
+    ;;
+  test)
+    .venv/bin/ruff check reportbot tests bench scripts
+    .venv/bin/ruff format --check reportbot tests bench scripts
+    .venv/bin/mypy
+    .venv/bin/lint-imports
+    .venv/bin/pytest
+    ;;
+  *)
+    say "usage: $0 demo|test|setup"
+    exit 2
+    ;;
+esac

@@ -1,0 +1,51 @@
+"""Shared fixtures: an isolated config (tmp paths), a store loaded with the bundled data, a fixed clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from reportbot import pipeline
+from reportbot.config import Config, PathsConfig, load_config
+from reportbot.domain import TZ
+
+FIXED_NOW = datetime(2026, 11, 21, 9, 30, tzinfo=TZ)
+
+
+def fixed_now() -> datetime:
+    """The tests' clock."""
+    return FIXED_NOW
+
+
+def make_config(tmp: Path) -> Config:
+    """Defaults with every path under ``tmp``."""
+    base = load_config(None, env={})
+    return dataclasses.replace(
+        base,
+        paths=PathsConfig(database=tmp / "db.sqlite3", output_dir=tmp / "out", raw_dir=tmp / "raw"),
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """A config whose files live in the test's tmp dir."""
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def store(config: Config) -> Iterator[sqlite3.Connection]:
+    """A database with the bundled dataset loaded."""
+    conn = pipeline.open_store(config, fixed_now)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def session_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """One config for session-scoped (slow) artefacts such as rendered PDFs."""
+    return make_config(tmp_path_factory.mktemp("session"))
