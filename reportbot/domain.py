@@ -114,3 +114,79 @@ class DatasetInfo:
     loaded_at: datetime
     rows: int
     note: str = ""
+
+
+# --- Model outputs shared by reports, alerts and the CLI (produced by reportbot.model) ---
+
+ADVICE_SUBSCRIBE = "申购"
+ADVICE_CAUTION = "谨慎"
+ADVICE_AVOID = "回避"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriberSettings:
+    """One subscriber's advice settings."""
+
+    capital_cny: float
+    annual_rate: float
+    min_probability: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    """The model's view of one IPO before its subscription day T, for one subscriber's settings.
+
+    Returns are in percent like the data. ``None`` means the input was absent (shown as 暂缺).
+    """
+
+    code: str
+    apply_date: date
+    predicted_return_pct: float
+    interval_low_pct: float
+    interval_high_pct: float
+    interval_level: float
+    p_break_issue: float  # P(first-day return < 0)
+    freeze_days: int
+    expected_winning_rate_pct: float | None
+    breakeven_return_pct: float | None
+    p_beats_breakeven: float | None
+    expected_profit_per_10k: float | None  # CNY per 10,000 CNY frozen
+    advice: str  # ADVICE_SUBSCRIBE / ADVICE_CAUTION / ADVICE_AVOID
+    train_size: int
+    dropped_factors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricSet:
+    """Out-of-sample metrics of one predictor on one sample (None where not defined)."""
+
+    name: str
+    n: int
+    r2: float | None
+    mae_pct: float | None
+    median_ae_pct: float | None
+    interval_coverage: float | None = None
+    break_precision: float | None = None
+    break_recall: float | None = None
+    brier_beats_breakeven: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    """Walk-forward evaluation on one sample, with baselines."""
+
+    sample: str  # e.g. "至2024-03" or "全部"
+    model: MetricSet
+    baselines: tuple[MetricSet, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BacktestRow:
+    """One strategy's result in one year (year None = total), out of sample."""
+
+    strategy: str
+    year: int | None
+    subscribed: int
+    profit_cny: float
+    capital_days: float  # CNY × days frozen
+    return_on_frozen_pct: float | None  # annualised return on frozen capital, percent

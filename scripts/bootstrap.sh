@@ -54,7 +54,11 @@ install_python_packages() {
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing Python packages (pip install -e .[dev])"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" > .venv/pip.log 2>&1; then
+      grep -v "^WARNING: Location" .venv/pip.log >&2
+      say "pip install failed (full log: .venv/pip.log)"
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

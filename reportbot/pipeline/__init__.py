@@ -1,4 +1,8 @@
-"""Orchestration: store ← sources, model, render, notify. Every dependency is a parameter."""
+"""Orchestration: store ← sources, model, render, notify. Every dependency is a parameter.
+
+Feature orchestration lives in submodules (fetching, modeling, delivery, reports, jobs); this module holds
+the core: opening the store, the bundled dataset, the monthly report and the alert preview.
+"""
 
 from __future__ import annotations
 
