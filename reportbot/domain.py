@@ -190,3 +190,42 @@ class BacktestRow:
     profit_cny: float
     capital_days: float  # CNY × days frozen
     return_on_frozen_pct: float | None  # annualised return on frozen capital, percent
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelReport:
+    """Everything the model publishes: walk-forward predictions, evaluations, backtest, notes."""
+
+    predictions: tuple[Prediction, ...]  # out-of-sample, one per IPO after the minimum training size
+    evaluations: tuple[Evaluation, ...]
+    backtest: tuple[BacktestRow, ...]
+    factors_used: tuple[str, ...]
+    notes: tuple[str, ...]  # Chinese notes, e.g. a factor dropped for lack of data
+
+
+# --- Market data (北证50, margin balance, monthly statistics) ---
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketFigure:
+    """One monthly market statistic with its source (e.g. turnover of 2026-08 from bse.cn)."""
+
+    month: str  # YYYY-MM
+    metric: str  # turnover_yi, volume_yi_shares, total_market_cap_yi, listed_companies, new_listings,
+    # margin_balance_yi, bse50_change_pct, bse50_pe
+    value: float
+    unit: str
+    source: str
+    as_of: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketPoint:
+    """A dated market fact quoted in news (sparse, not a series), with its URL."""
+
+    day: date
+    metric: str
+    value: float
+    unit: str
+    source: str
+    note: str = ""

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportbot.errors import DataError
-from reportbot.store import deliveries, fetches, ipos, runs, subscribers
+from reportbot.store import deliveries, fetches, ipos, market, runs, subscribers
 
-_SCHEMA_MODULES = (ipos, fetches, subscribers, deliveries, runs)
+_SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs)
 
 
 def connect(path: Path) -> sqlite3.Connection:
