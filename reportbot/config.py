@@ -104,6 +104,10 @@ class TelegramConfig:
     admin_chat_ids: tuple[int, ...] = ()
     max_messages_per_second: float = 30.0
     per_chat_interval_s: float = 1.0
+    timeout_s: float = 10.0
+    send_concurrency: int = 8
+    max_attempts: int = 5
+    backoff_s: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +123,7 @@ class SmtpConfig:
     sender: str = ""
     recipients: tuple[str, ...] = ()
     timeout_s: float = 30.0
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

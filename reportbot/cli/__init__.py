@@ -14,6 +14,7 @@ import click
 
 from reportbot import __version__
 from reportbot.cli.alerts import alerts
+from reportbot.cli.bot import bot, subscribers
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup
 from reportbot.cli.data import data
 from reportbot.cli.model import model
@@ -46,7 +47,7 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (data, report, alerts, model):
+for command in (data, report, alerts, model, bot, subscribers):
     cli.add_command(command)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportbot import zhfmt
-from reportbot.domain import Ipo
+from reportbot.domain import Ipo, Prediction, SubscriberSettings
 from reportbot.model.subscription import cash_at_cap, freeze_cost, freeze_days, refund_date
 from reportbot.tradingcal import TradingCalendar
 
@@ -81,4 +81,99 @@ def format_alert(terms: AlertTerms) -> str:
         ),
         "本提醒基于公开数据整理，不构成投资建议。",
     ]
+    return "\n".join(lines)
+
+
+# --- Per-subscriber alerts for the four events of an IPO ---
+
+EVENT_EVE = "eve"
+EVENT_MORNING = "morning"
+EVENT_RESULT = "result"
+EVENT_LISTING = "listing"
+EVENT_BRIEF = "brief"  # the /ipo brief: not a scheduled event
+EVENTS: tuple[str, ...] = (EVENT_EVE, EVENT_MORNING, EVENT_RESULT, EVENT_LISTING)
+EVENT_TITLES = {
+    EVENT_BRIEF: "【北交所新股简报】",
+    EVENT_EVE: "【北交所新股申购提醒·明日申购】",
+    EVENT_MORNING: "【北交所新股申购提醒·今日申购】",
+    EVENT_RESULT: "【北交所新股·中签率公布】",
+    EVENT_LISTING: "【北交所新股·今日上市】",
+}
+NO_MODEL = "模型预测暂缺（模型模块未启用）"
+
+
+def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
+    """The day an event's alert is due: eve = trading day before T, morning = T, result, listing."""
+    if event == EVENT_EVE:
+        return calendar.previous_trading_day(ipo.apply_date) if ipo.apply_date else None
+    if event == EVENT_MORNING:
+        return ipo.apply_date
+    if event == EVENT_RESULT:
+        return ipo.issue_result_date
+    if event == EVENT_LISTING:
+        return ipo.listing_date
+    raise ValueError(f"unknown alert event {event!r}; known: {', '.join(EVENTS)}")
+
+
+def _prediction_lines(terms: AlertTerms, prediction: Prediction | None, note: str, threshold: str) -> list[str]:
+    if prediction is None:
+        return [f"首日涨幅预测：{note}", f"建议：{zhfmt.MISSING}（无模型预测，无法按您的设置给出建议）"]
+    p = prediction
+    level = f"{p.interval_level * 100:.0f}%"
+    profit = None
+    if p.expected_profit_per_10k is not None:
+        profit = p.expected_profit_per_10k * terms.capital / 1e4
+    beats = zhfmt.MISSING if p.p_beats_breakeven is None else f"{p.p_beats_breakeven * 100:.0f}%"
+    return [
+        (
+            f"预测首日涨幅：{zhfmt.pct(p.predicted_return_pct, 1, signed=True)}"
+            f"（{level} 区间 {zhfmt.pct(p.interval_low_pct, 1, signed=True)} ~ "
+            f"{zhfmt.pct(p.interval_high_pct, 1, signed=True)}）；破发概率 {p.p_break_issue * 100:.0f}%"
+        ),
+        f"盈亏平衡首日涨幅：{zhfmt.pct(p.breakeven_return_pct, 1)}；超过盈亏平衡的概率：{beats}",
+        f"预期收益（扣除冻结成本）：{zhfmt.cny(profit)}（每万元冻结资金 {zhfmt.num(p.expected_profit_per_10k)} 元）",
+        f"建议：{p.advice}（按您的设置：超过盈亏平衡的概率阈值 {threshold}）",
+    ]
+
+
+def format_subscriber_alert(
+    terms: AlertTerms,
+    prediction: Prediction | None,
+    settings: SubscriberSettings,
+    *,
+    event: str,
+    prediction_note: str = NO_MODEL,
+) -> str:
+    """One subscriber's alert for one IPO and event (plain Chinese text; may exceed 4096 characters)."""
+    ipo = terms.ipo
+    winning = None if prediction is None else prediction.expected_winning_rate_pct
+    winning_line = f"预计中签率：{zhfmt.pct(winning, 4)}" + ("" if winning is not None else "（模型预测暂缺）")
+    if event in (EVENT_RESULT, EVENT_LISTING) and ipo.online_winning_rate_pct is not None:
+        winning_line = f"网上中签率（已公布）：{zhfmt.pct(ipo.online_winning_rate_pct, 4)}"
+    lines = [
+        EVENT_TITLES[event],
+        f"{ipo.name}（{ipo.code}）",
+        f"申购代码：{ipo.apply_code or zhfmt.MISSING + '（数据源未提供）'}",
+        f"申购日：{zhfmt.day_week(ipo.apply_date)}",
+        f"发行价：{zhfmt.num(ipo.issue_price)} 元；{pe_line(ipo)}",
+        f"申购上限：{zhfmt.shares(ipo.subscription_cap_shares)}；顶格申购需资金：{zhfmt.cny(terms.cap_cash)}",
+        winning_line,
+        (
+            f"资金冻结：{terms.freeze_days} 个自然日（退款日 {zhfmt.day_week(terms.refund_day)}"
+            + ("，节假日安排未经交易所日历确认" if terms.provisional_calendar else "")
+            + "）"
+        ),
+        (
+            f"按您的申购资金 {zhfmt.cny(terms.capital)}、年化资金成本 {terms.annual_rate * 100:.2f}% 计，"
+            f"冻结成本约 {zhfmt.cny(terms.freeze_cost)}"
+        ),
+    ]
+    lines += _prediction_lines(terms, prediction, prediction_note, f"{settings.min_probability * 100:.0f}%")
+    if event == EVENT_LISTING:
+        lines.append(f"上市日：{zhfmt.day_week(ipo.listing_date)}")
+        if ipo.first_day_return_pct is not None:
+            lines.append(f"首日涨幅（实际）：{zhfmt.pct(ipo.first_day_return_pct, 2, signed=True)}")
+    else:
+        lines.append(f"预计上市日：{zhfmt.day(ipo.listing_date)}")
+    lines.append("本提醒基于公开数据与统计模型，不构成投资建议。/settings 可修改资金、资金成本与概率阈值。")
     return "\n".join(lines)

@@ -1,0 +1,194 @@
+"""The bot's backend over the store: subscriptions, settings, briefs, the monthly PDF."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import logging
+import sqlite3
+from pathlib import Path
+
+from reportbot import zhfmt
+from reportbot.config import Config
+from reportbot.domain import SEGMENT_BSE, SubscriberSettings
+from reportbot.errors import DataError, NoDataError, ReportbotError
+from reportbot.pipeline import Clock, render_monthly
+from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
+from reportbot.store import db
+from reportbot.store import ipos as ipo_store
+from reportbot.store import subscribers as sub_store
+from reportbot.summary import alert, monthly
+
+log = logging.getLogger(__name__)
+UPCOMING_LIMIT = 8
+
+
+class StoreBotBackend:
+    """Implements ``reportbot.notify.bot.BotBackend`` over one database connection."""
+
+    def __init__(
+        self, config: Config, conn: sqlite3.Connection, now: Clock, *, predictor: Predictor | None = None
+    ) -> None:
+        """Bind to the config, the store and the clock."""
+        self.config, self.conn, self.now = config, conn, now
+        self.composer = AlertComposer(config, conn, predictor)
+
+    def subscribe(self, chat_id: int, name: str) -> SubscriberSettings:
+        """Subscribe (or re-activate) the chat."""
+        with db.transaction(self.conn):
+            found = sub_store.subscribe(self.conn, chat_id, name, default_settings(self.config), now=self.now())
+        log.info("chat %s subscribed", chat_id)
+        return found.settings
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        """Deactivate the chat."""
+        found = sub_store.get_subscriber(self.conn, chat_id)
+        if found is None or not found.active:
+            return False
+        with db.transaction(self.conn):
+            sub_store.deactivate(self.conn, chat_id, "unsubscribed", now=self.now())
+        return True
+
+    def settings(self, chat_id: int) -> SubscriberSettings | None:
+        """Settings of an active subscriber."""
+        found = sub_store.get_subscriber(self.conn, chat_id)
+        return found.settings if found is not None and found.active else None
+
+    def update_settings(self, chat_id: int, settings: SubscriberSettings) -> None:
+        """Store new settings."""
+        with db.transaction(self.conn):
+            sub_store.update_settings(self.conn, chat_id, settings, now=self.now())
+
+    def _settings_or_default(self, chat_id: int) -> SubscriberSettings:
+        return self.settings(chat_id) or default_settings(self.config)
+
+    def upcoming(self, chat_id: int) -> str:
+        """IPOs subscribing from today on, each with the advice for this chat's settings."""
+        today = self.now().date()
+        ipos = sorted(
+            (i for i in ipo_store.list_ipos(self.conn) if i.apply_date is not None and i.apply_date >= today),
+            key=lambda i: (i.apply_date, i.code),
+        )[:UPCOMING_LIMIT]
+        if not ipos:
+            return f"截至 {today.isoformat()}，数据库中暂无即将申购的北交所新股。"
+        settings = self._settings_or_default(chat_id)
+        lines = [f"近期北交所新股申购（按您的设置，资金 {zhfmt.cny(settings.capital_cny)}）："]
+        for ipo in ipos:
+            prediction, note = self.composer.prediction(ipo, settings)
+            advice = prediction.advice if prediction is not None else f"{zhfmt.MISSING}（{note or alert.NO_MODEL}）"
+            lines.append(
+                f"• {zhfmt.day_week(ipo.apply_date)} {ipo.name}（{ipo.code}）发行价 {zhfmt.num(ipo.issue_price)} 元，"
+                f"建议：{advice}"
+            )
+        lines.append("发送 /ipo 代码 查看详情。")
+        return "\n".join(lines)
+
+    def ipo_brief(self, chat_id: int, code: str) -> str | None:
+        """The alert-style brief for one IPO."""
+        ipo = ipo_store.get_ipo(self.conn, code)
+        if ipo is None or ipo.segment != SEGMENT_BSE:
+            return None
+        if ipo.apply_date is None:
+            return f"{ipo.name}（{ipo.code}）：申购日期{zhfmt.MISSING}，无法计算资金冻结与建议。"
+        return self.composer.text(ipo, alert.EVENT_BRIEF, self._settings_or_default(chat_id))
+
+    def ipo_pdf(self, code: str) -> Path | None:
+        """The per-IPO PDF from the reports module when it provides ``render_ipo``; else None."""
+        try:
+            reports = importlib.import_module("reportbot.pipeline.reports")
+        except ImportError:
+            return None
+        render = getattr(reports, "render_ipo", None)
+        if render is None:
+            return None
+        try:
+            paths = render(self.config, self.conn, self.now, code)
+        except ReportbotError as exc:
+            log.warning("per-IPO PDF for %s failed: %s", code, exc)
+            return None
+        return Path(paths[0]) if paths else None
+
+    def latest_report(self) -> Path | None:
+        """The latest monthly PDF, rendered unless already in the output directory."""
+        month = monthly.latest_listing_month(ipo_store.list_ipos(self.conn, segment=SEGMENT_BSE))
+        if month is None:
+            return None
+        existing = self.config.paths.output_dir / f"bse-monthly-{month}.pdf"
+        if existing.is_file():
+            return existing
+        try:
+            return render_monthly(self.config, self.conn, self.now, month)[0]
+        except NoDataError:
+            return None
+
+
+CSV_COLUMNS = ("chat_id", "name", "capital_cny", "annual_rate", "min_probability", "active")
+
+
+def export_subscribers(conn: sqlite3.Connection) -> str:
+    """Every subscriber as CSV (header + one row each)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in sub_store.list_subscribers(conn):
+        st = s.settings
+        writer.writerow(
+            [s.chat_id, s.name, f"{st.capital_cny:g}", f"{st.annual_rate:g}", f"{st.min_probability:g}", int(s.active)]
+        )
+    return out.getvalue()
+
+
+def import_subscribers(config: Config, conn: sqlite3.Connection, now: Clock, path: Path) -> int:
+    """Insert or update subscribers from a CSV with :data:`CSV_COLUMNS` (missing settings: defaults).
+
+    All rows are validated first and written in one transaction.
+
+    Raises:
+        DataError: unreadable file or a bad value (names the line, column and value).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DataError(f"cannot read subscribers file {path}: {exc.strerror}") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or "chat_id" not in reader.fieldnames:
+        raise DataError(f"{path}: the header must contain chat_id (columns: {', '.join(CSV_COLUMNS)})")
+    defaults = default_settings(config)
+    rows = [_parse_row(path, n, row, defaults) for n, row in enumerate(reader, start=2)]
+    with db.transaction(conn):
+        for subscriber in rows:
+            sub_store.upsert_subscriber(conn, subscriber, now=now())
+    return len(rows)
+
+
+def _parse_row(path: Path, line: int, row: dict[str, str], defaults: SubscriberSettings) -> sub_store.Subscriber:
+    def number(column: str, default: float, low: float, high: float) -> float:
+        raw = (row.get(column) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise DataError(f"{path}:{line}: column {column}={raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise DataError(f"{path}:{line}: column {column}={raw!r} is outside [{low:g}, {high:g}]")
+        return value
+
+    chat = (row.get("chat_id") or "").strip()
+    if not chat.lstrip("-").isdigit():
+        raise DataError(f"{path}:{line}: column chat_id={chat!r} is not an integer")
+    active = (row.get("active") or "1").strip().lower()
+    if active not in ("1", "0", "true", "false"):
+        raise DataError(f"{path}:{line}: column active={active!r} must be 1/0/true/false")
+    return sub_store.Subscriber(
+        chat_id=int(chat),
+        name=(row.get("name") or "").strip(),
+        settings=SubscriberSettings(
+            capital_cny=number("capital_cny", defaults.capital_cny, 1_000, 1e8),
+            annual_rate=number("annual_rate", defaults.annual_rate, 0, 0.3),
+            min_probability=number("min_probability", defaults.min_probability, 0, 1),
+        ),
+        active=active in ("1", "true"),
+        inactive_reason="" if active in ("1", "true") else "imported as inactive",
+    )
