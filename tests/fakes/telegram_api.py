@@ -137,6 +137,10 @@ class FakeTelegramServer:
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._server.close()
             loop.run_until_complete(self._server.wait_closed())
             loop.close()
@@ -243,8 +247,11 @@ class FakeTelegramServer:
         """Delivered messages per chat and call counters (JSON-ready)."""
         with self.lock:
             per_chat = collections.Counter(m.chat_id for m in self.state.sent)
+            times = [m.at for m in self.state.sent]
             return {
                 "delivered": len(self.state.sent),
+                "first_at": min(times) if times else None,
+                "last_at": max(times) if times else None,
                 "per_chat": {str(k): v for k, v in per_chat.items()},
                 "calls": dict(self.state.calls),
                 "rejected": dict(self.state.rejected),
@@ -275,7 +282,7 @@ class FakeTelegramServer:
                     + data
                 )
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
