@@ -131,6 +131,7 @@ class FakeTelegramServer:
 
         def run() -> None:
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
             self._loop = loop
             self._new_update = asyncio.Event()
             self._server = loop.run_until_complete(asyncio.start_server(self._handle, self.host, self.port))
@@ -140,7 +141,8 @@ class FakeTelegramServer:
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._server.close()
             loop.run_until_complete(self._server.wait_closed())
             loop.close()

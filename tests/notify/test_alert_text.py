@@ -1,0 +1,108 @@
+"""Alert composition with synthetic predictions (fixtures only: never the bundled data's numbers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import date
+
+from reportbot.config import Config
+from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.notify.telegram import MAX_MESSAGE_CHARS, split_text
+from reportbot.pipeline import calendar_for
+from reportbot.pipeline.delivery import AlertComposer
+from reportbot.summary import alert
+
+IPO = Ipo(
+    code="920999",
+    name="测试科技",
+    apply_code="889999",
+    apply_date=date(2026, 8, 17),
+    issue_result_date=date(2026, 8, 19),
+    listing_date=date(2026, 8, 25),
+    issue_price=10.0,
+    issue_pe=12.0,
+    industry_pe=24.0,
+    subscription_cap_shares=500_000.0,
+    online_winning_rate_pct=0.05,
+)
+SETTINGS = SubscriberSettings(capital_cny=1_000_000.0, annual_rate=0.04, min_probability=0.6)
+PREDICTION = Prediction(
+    code="920999",
+    apply_date=date(2026, 8, 17),
+    predicted_return_pct=85.0,
+    interval_low_pct=20.0,
+    interval_high_pct=150.0,
+    interval_level=0.8,
+    p_break_issue=0.05,
+    freeze_days=2,
+    expected_winning_rate_pct=0.04,
+    breakeven_return_pct=54.8,
+    p_beats_breakeven=0.66,
+    expected_profit_per_10k=1.23,
+    advice="申购",
+    train_size=120,
+)
+
+
+def _text(config: Config, prediction: Prediction | None, event: str = "eve") -> str:
+    terms = alert.alert_terms(IPO, calendar_for(config), capital=SETTINGS.capital_cny, annual_rate=SETTINGS.annual_rate)
+    return alert.format_subscriber_alert(terms, prediction, SETTINGS, event=event)
+
+
+def test_alert_has_every_field_for_this_subscriber(config: Config) -> None:
+    text = _text(config, PREDICTION)
+    for expected in (
+        "【北交所新股申购提醒·明日申购】",
+        "测试科技（920999）",
+        "申购代码：889999",
+        "申购日：2026-08-17（周一）",
+        "发行价：10.00 元；发行市盈率 12.00 倍，行业市盈率 24.00 倍（为行业的 50%）",
+        "申购上限：50.00万股；顶格申购需资金：500.00万元",
+        "预计中签率：0.0400%",
+        "资金冻结：2 个自然日（退款日 2026-08-19（周三））",
+        "按您的申购资金 100.00万元、年化资金成本 4.00% 计，冻结成本约 219.18元",
+        "预测首日涨幅：+85.0%（80% 区间 +20.0% ~ +150.0%）；破发概率 5%",
+        "盈亏平衡首日涨幅：54.8%；超过盈亏平衡的概率：66%",
+        "预期收益（扣除冻结成本）：123.00元（每万元冻结资金 1.23 元）",
+        "建议：申购（按您的设置：超过盈亏平衡的概率阈值 60%）",
+    ):
+        assert expected in text, expected
+
+
+def test_absent_values_say_missing(config: Config) -> None:
+    bare = dataclasses.replace(IPO, apply_code=None, industry_pe=None, subscription_cap_shares=None)
+    terms = alert.alert_terms(bare, calendar_for(config), capital=1e6, annual_rate=0.05)
+    text = alert.format_subscriber_alert(terms, None, SETTINGS, event="morning")
+    assert "申购代码：暂缺（数据源未提供）" in text
+    assert "行业市盈率 暂缺 倍" in text
+    assert "申购上限：暂缺；顶格申购需资金：暂缺" in text
+    assert "首日涨幅预测：模型预测暂缺（模型模块未启用）" in text
+    assert "建议：暂缺" in text
+    assert "【北交所新股申购提醒·今日申购】" in text
+
+
+def test_result_day_shows_the_published_winning_rate(config: Config) -> None:
+    text = _text(config, PREDICTION, event="result")
+    assert "网上中签率（已公布）：0.0500%" in text
+
+
+def test_composer_uses_an_injected_predictor_once_per_settings(config: Config, store: sqlite3.Connection) -> None:
+    calls: list[SubscriberSettings] = []
+
+    def predictor(cfg: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings) -> Prediction:
+        calls.append(settings)
+        return dataclasses.replace(PREDICTION, code=ipo.code, advice="回避")
+
+    composer = AlertComposer(config, store, predictor)
+    texts = {composer.text(IPO, "eve", SETTINGS) for _ in range(3)}
+    assert len(calls) == 1 and len(texts) == 1
+    assert "建议：回避" in texts.pop()
+
+
+def test_long_alert_is_split_under_the_limit(config: Config) -> None:
+    long_name = dataclasses.replace(IPO, name="长" * 5000)
+    terms = alert.alert_terms(long_name, calendar_for(config), capital=1e6, annual_rate=0.05)
+    parts = split_text(alert.format_subscriber_alert(terms, PREDICTION, SETTINGS, event="eve"))
+    assert len(parts) == 3 and all(len(p) <= MAX_MESSAGE_CHARS for p in parts)
+    assert "".join(parts).count("长") == 5000

@@ -1,0 +1,144 @@
+"""send_alerts against the fake Bot API: once per subscriber × IPO × event, resume, 403, dry run."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from reportbot.cli import cli
+from reportbot.config import Config
+from reportbot.domain import SubscriberSettings
+from reportbot.pipeline import delivery
+from reportbot.store import db
+from reportbot.store import deliveries as ledger
+from reportbot.store import subscribers as sub_store
+from tests.conftest import fixed_now
+from tests.fakes import FakeTelegramServer
+
+EVE = date(2026, 8, 14)  # the trading day before 华大海天 (920288) subscribes on 2026-08-17
+SETTINGS = SubscriberSettings(capital_cny=500_000.0, annual_rate=0.03, min_probability=0.6)
+
+
+def _subscribe(conn: sqlite3.Connection, *chat_ids: int) -> None:
+    with db.transaction(conn):
+        for chat in chat_ids:
+            sub_store.subscribe(conn, chat, f"用户{chat}", SETTINGS, now=fixed_now())
+
+
+def test_due_alerts_cover_the_four_events(config: Config, store: sqlite3.Connection) -> None:
+    due = {(e, i.code) for e, i in delivery.due_alerts(config, store, EVE)}
+    assert due == {("eve", "920288")}
+    # 2026-08-17: 华大海天 subscribes (morning), 信胜科技's winning rate is published (result), 恒兴股份 lists.
+    due = {(e, i.code) for e, i in delivery.due_alerts(config, store, date(2026, 8, 17))}
+    assert due == {("morning", "920288"), ("result", "920093"), ("listing", "920107")}
+
+
+def test_each_subscriber_gets_each_alert_once(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    _subscribe(store, 11, 12, 13)
+    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert (summary.due, summary.planned, summary.sent, summary.failed) == (1, 3, 3, 0)
+    for chat in (11, 12, 13):
+        [message] = tg_server.messages_to(chat)
+        assert "华大海天（920288）" in (message.text or "")
+        assert "按您的申购资金 50.00万元、年化资金成本 3.00%" in (message.text or "")
+    again = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert (again.planned, again.sent) == (0, 0)
+    assert len(tg_server.sent()) == 3
+    assert ledger.counts(store) == {"sent": 3}
+
+
+def test_blocked_subscriber_is_marked_inactive(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    _subscribe(store, 21, 22)
+    tg_server.blocked_chats.add(22)
+    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert (summary.sent, summary.failed, summary.deactivated) == (1, 1, 1)
+    blocked = sub_store.get_subscriber(store, 22)
+    assert blocked is not None and not blocked.active and "403" in blocked.inactive_reason
+    [row] = ledger.list_rows(store, status=ledger.FAILED)
+    assert row.recipient == "22" and "403" in row.reason
+
+
+def test_retries_and_429_are_recorded_and_delivered_once(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    _subscribe(store, 31)
+    tg_server.inject("429", retry_after=1)
+    tg_server.inject("502")
+    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert summary.sent == 1
+    assert len(tg_server.messages_to(31)) == 1
+    [row] = ledger.list_rows(store)
+    assert row.status == "sent" and row.attempts == 3
+
+
+def test_restart_resumes_without_duplicates(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """State a killed run leaves behind: one row sent, one on the wire (in doubt), one pending."""
+    _subscribe(store, 41, 42, 43)
+    due = [
+        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
+        for c in (41, 42, 43)
+    ]
+    with db.transaction(store):
+        ledger.plan(store, due, now=fixed_now())
+    first, second, _ = ledger.list_rows(store)
+    ledger.mark_sending(store, first.id, 1, now=fixed_now())
+    ledger.mark_part_sent(store, first.id, 1, 1, now=fixed_now())
+    ledger.mark_sending(store, second.id, 1, now=fixed_now())  # killed here: Telegram may have it
+    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert (summary.in_doubt, summary.sent) == (1, 1)
+    assert [m.chat_id for m in tg_server.sent()] == [43]
+    rows = {r.recipient: r for r in ledger.list_rows(store)}
+    assert rows["42"].status == "sent" and rows["42"].reason == ledger.IN_DOUBT_REASON
+
+
+def test_multi_part_alert_resumes_at_the_next_part(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    with db.transaction(store):
+        ledger.plan(
+            store,
+            [ledger.PlannedDelivery(channel="telegram", recipient="51", item="A", event="eve", event_date=EVE)],
+            now=fixed_now(),
+        )
+    [row] = ledger.list_rows(store)
+    ledger.mark_sending(store, row.id, 3, now=fixed_now())
+    ledger.recover_in_doubt(store, now=fixed_now())
+    [row] = ledger.list_rows(store)
+    assert (row.status, row.parts_sent) == ("pending", 1)
+
+
+def test_unknown_event_is_a_usage_error(config: Config, store: sqlite3.Connection) -> None:
+    with pytest.raises(Exception, match="unknown alert event 'noon'"):
+        delivery.send_alerts(config, store, fixed_now, as_of=EVE, event="noon")
+
+
+def test_cli_dry_run_prints_the_bundled_alert(config: Config, tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "config.toml"  # type: ignore[operator]
+    path.write_text(f'[paths]\ndatabase = "{config.paths.database}"\noutput_dir = "{config.paths.output_dir}"\n')
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "-q", "alerts", "send", "--as-of", "2026-08-14", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "华大海天（920288）" in result.output
+    assert "申购代码：暂缺（数据源未提供）" in result.output
+    assert "申购日：2026-08-17（周一）" in result.output
+    assert "退款日 2026-08-19（周三）" in result.output
+    assert "试运行" in result.output
+
+
+def test_cli_nothing_due_exits_3(config: Config, tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "config.toml"  # type: ignore[operator]
+    path.write_text(f'[paths]\ndatabase = "{config.paths.database}"\n')
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "-q", "alerts", "send", "--as-of", "2026-08-15", "--dry-run"]
+    )
+    assert result.exit_code == 3
