@@ -54,7 +54,9 @@ def delivered(port: int) -> int:
     return int(stats(port)["delivered"])  # type: ignore[call-overload]
 
 
-def write_config(work: Path, port: int, rate: float, concurrency: int = int(os.environ.get("FANOUT_CONCURRENCY", "4"))) -> Path:
+def write_config(
+    work: Path, port: int, rate: float, concurrency: int = int(os.environ.get("FANOUT_CONCURRENCY", "4"))
+) -> Path:
     """A config with its own database, pointing the client at the fake server."""
     path = work / "config.toml"
     path.write_text(
@@ -80,7 +82,9 @@ def prepare(work: Path, port: int, rate: float, subscribers: int) -> Path:
     rows = ["chat_id,name,capital_cny,annual_rate,min_probability,active"]
     rows += [f"{100000 + i},用户{i},{100000 * (1 + i % 20)},0.0{2 + i % 5},0.{4 + i % 4},1" for i in range(subscribers)]
     csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    subprocess.run(reportbot(config, "subscribers", "import", str(csv_path)), check=True, env=_env(), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        reportbot(config, "subscribers", "import", str(csv_path)), check=True, env=_env(), stdout=subprocess.DEVNULL
+    )
     return config
 
 

@@ -133,10 +133,13 @@ def export_subscribers(conn: sqlite3.Connection) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in sub_store.list_subscribers(conn):
         st = s.settings
-        writer.writerow(
-            [s.chat_id, s.name, f"{st.capital_cny:g}", f"{st.annual_rate:g}", f"{st.min_probability:g}", int(s.active)]
-        )
+        numbers = [_plain(st.capital_cny), _plain(st.annual_rate), _plain(st.min_probability)]
+        writer.writerow([s.chat_id, s.name, *numbers, int(s.active)])
     return out.getvalue()
+
+
+def _plain(value: float) -> str:
+    return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
 def import_subscribers(config: Config, conn: sqlite3.Connection, now: Clock, path: Path) -> int:

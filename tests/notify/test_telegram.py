@@ -108,7 +108,7 @@ def test_token_never_appears_in_logs(
     tg_config: Config, tg_server: FakeTelegramServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     tg_server.inject("500")
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
         _send(tg_config, 7, ["日志检查"])
     assert "HTTP Request" in caplog.text  # httpx logged the request URL ...
     assert tg.REDACTED in caplog.text  # ... with the token replaced
