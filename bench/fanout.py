@@ -31,7 +31,7 @@ AS_OF = "2026-08-14"
 
 def start_server(rate_limit: float | None) -> tuple[subprocess.Popen[str], int]:
     """The fake Bot API in a child process; returns it and its port."""
-    cmd = [sys.executable, "-m", "tests.fakes.telegram_api", "--token", TOKEN]
+    cmd = [sys.executable, "-c", "from tests.fakes.telegram_api import main; main()", "--token", TOKEN]
     if rate_limit:
         cmd += ["--rate-limit", str(rate_limit)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)

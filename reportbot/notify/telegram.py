@@ -12,9 +12,11 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
@@ -25,6 +27,8 @@ from reportbot.errors import NotifyError
 from reportbot.notify.base import DeliveryResult
 
 log = logging.getLogger(__name__)
+Hook = Callable[[], None]
+RetryHook = Callable[[str], None]
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning)
 CHANNEL = "telegram"
 MAX_MESSAGE_CHARS = 4096
@@ -86,6 +90,28 @@ def _redact(record: logging.LogRecord) -> None:
         record.exc_info, record.exc_text = None, exc_text
 
 
+# Called once the current request has been written to the socket (see _trace_request).
+_on_wire: ContextVar[Hook | None] = ContextVar("reportbot_on_wire", default=None)
+_WRITTEN = "http11.send_request_body.complete"
+
+
+async def _trace_request(request: httpx.Request) -> None:
+    """httpx request hook: report the moment the request has left the process.
+
+    The ledger marks a delivery "in doubt" exactly then: a crash before it means Telegram never got the
+    request (safe to send again), a crash after it means it may have (never send again).
+    """
+    hook = _on_wire.get()
+    if hook is None:
+        return
+
+    async def trace(event: str, info: dict[str, object]) -> None:
+        if event == _WRITTEN:
+            hook()
+
+    request.extensions = {**request.extensions, "trace": trace}
+
+
 def make_bot(config: Config, token: str, *, pool_size: int | None = None) -> Bot:
     """A PTB Bot for ``token`` against ``[telegram].base_url`` (the real API or a local fake)."""
     install_token_redaction(token)
@@ -96,6 +122,7 @@ def make_bot(config: Config, token: str, *, pool_size: int | None = None) -> Bot
         write_timeout=tg.timeout_s,
         connect_timeout=tg.timeout_s,
         pool_timeout=tg.timeout_s,
+        httpx_kwargs={"event_hooks": {"request": [_trace_request]}},
     )
     return Bot(token, base_url=tg.base_url, base_file_url=tg.base_file_url, request=request)
 
@@ -139,8 +166,6 @@ class Pacer:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
-Hook = Callable[[], None]
-RetryHook = Callable[[str], None]
 
 
 class TelegramSender:
@@ -173,7 +198,11 @@ class TelegramSender:
         on_retry: RetryHook | None = None,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> DeliveryResult:
-        """Deliver one message (at most 4096 characters)."""
+        """Deliver one message (at most 4096 characters).
+
+        ``before_send`` runs once the request has been written to the socket (each attempt);
+        ``on_retry`` runs with the reason when an attempt definitely failed and will be retried.
+        """
         if len(text) > MAX_MESSAGE_CHARS:
             raise NotifyError(f"telegram: message to chat {chat_id} has {len(text)} characters (max 4096)")
 
@@ -210,8 +239,7 @@ class TelegramSender:
         recipient = str(chat_id)
         while True:
             await self.pacer.wait(recipient)
-            if before_send is not None:
-                before_send()
+            written = _on_wire.set(before_send)
             try:
                 await call()
             except RetryAfter as exc:
@@ -239,6 +267,8 @@ class TelegramSender:
                 return DeliveryResult(False, CHANNEL, recipient, f"telegram error: {exc.message}")
             else:
                 return DeliveryResult(True, CHANNEL, recipient)
+            finally:
+                _on_wire.reset(written)
             if on_retry is not None:
                 on_retry(reason)
             await asyncio.sleep(seconds)

@@ -1,8 +1,9 @@
 """Alert and report delivery: plan ledger rows, compose per-subscriber texts, send, record outcomes.
 
 Exactly-once: every delivery is a ledger row (channel × recipient × item × event, unique). A row is
-committed ``sending`` right before its request and ``sent`` right after the answer; a restart settles
-rows a killed run left ``sending`` without re-sending them, then sends what is still ``pending``.
+committed ``sending`` the moment its request has been written to the socket and ``sent`` right after the
+answer; a restart settles rows a killed run left ``sending`` without re-sending them (Telegram may have
+them), then sends what is still ``pending`` (Telegram never got those).
 """
 
 from __future__ import annotations

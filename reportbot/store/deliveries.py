@@ -1,7 +1,7 @@
 """The delivery ledger: one row per channel × recipient × item (IPO or report) × event.
 
-A row is planned as ``pending``; it is ``sending`` while a request is on the wire, then ``sent`` or
-``failed`` with a reason. The unique key means a re-run never plans the same delivery twice, and a row
+A row is planned as ``pending``; it turns ``sending`` the moment its request has been written to the
+socket, then ``sent`` or ``failed`` with a reason (back to ``pending`` when an attempt definitely failed). The unique key means a re-run never plans the same delivery twice, and a row
 left ``sending`` by a killed process is *in doubt* (Telegram may or may not have received the request):
 recovery never re-sends it, so a restart cannot duplicate a message.
 """
@@ -133,7 +133,7 @@ def list_rows(
 
 
 def mark_sending(conn: sqlite3.Connection, row_id: int, parts_total: int, *, now: datetime) -> None:
-    """The next part is about to go on the wire (commit this before sending)."""
+    """The next part's request has left the process: from now on it may have been delivered."""
     conn.execute(
         "UPDATE deliveries SET status = 'sending', parts_total = ?, attempts = attempts + 1, updated_at = ?"
         " WHERE id = ?",
