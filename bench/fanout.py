@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "987654:BENCH-TOKEN"
 AS_OF = "2026-08-14"
+PROCESSES = int(os.environ.get("FANOUT_PROCESSES", "2"))
 
 
 def start_server(rate_limit: float | None) -> tuple[subprocess.Popen[str], int]:
@@ -55,7 +56,7 @@ def delivered(port: int) -> int:
 
 
 def write_config(
-    work: Path, port: int, rate: float, concurrency: int = int(os.environ.get("FANOUT_CONCURRENCY", "4"))
+    work: Path, port: int, rate: float, concurrency: int = int(os.environ.get("FANOUT_CONCURRENCY", "2"))
 ) -> Path:
     """A config with its own database, pointing the client at the fake server."""
     path = work / "config.toml"
@@ -63,7 +64,7 @@ def write_config(
         f'[paths]\ndatabase = "db.sqlite3"\noutput_dir = "out"\n\n'
         f'[telegram]\nbase_url = "http://127.0.0.1:{port}/bot"\n'
         f"max_messages_per_second = {rate}\nper_chat_interval_s = 1.0\nsend_concurrency = {concurrency}\n"
-        f"backoff_s = 0.2\n",
+        f"backoff_s = 0.2\nsend_processes = {PROCESSES}\n",
         encoding="utf-8",
     )
     return path
@@ -104,7 +105,7 @@ def unlimited(work: Path, subscribers: int) -> None:
         count = int(info["delivered"])  # type: ignore[call-overload]
         span = float(info["last_at"]) - float(info["first_at"])  # type: ignore[arg-type]
         print(
-            f"1. unlimited: {count} messages to {subscribers} subscribers; first to last message "
+            f"1. unlimited ({PROCESSES} sender processes): {count} messages to {subscribers} subscribers; first to last message "
             f"{span:.2f} s = {(count - 1) / span:,.0f} messages/s (whole `alerts send` process incl. "
             f"start-up and planning: {elapsed:.2f} s = {count / elapsed:,.0f} messages/s)"
         )
@@ -117,13 +118,15 @@ def limited(work: Path, subscribers: int, window: float) -> None:
     server, port = start_server(30)
     try:
         config = prepare(work / "limited", port, 30, subscribers)
-        sender = subprocess.Popen(reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env())
+        sender = subprocess.Popen(
+            reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env(), start_new_session=True
+        )
         while delivered(port) == 0:
             time.sleep(0.05)
         first, t0 = delivered(port), time.perf_counter()
         time.sleep(window)
         last, t1 = delivered(port), time.perf_counter()
-        sender.send_signal(signal.SIGKILL)
+        os.killpg(sender.pid, signal.SIGKILL)
         sender.wait()
         rejected = stats(port)["rejected"]
         print(
@@ -139,10 +142,12 @@ def killed(work: Path, subscribers: int, kill_after: int) -> None:
     server, port = start_server(None)
     try:
         config = prepare(work / "killed", port, 0, subscribers)
-        sender = subprocess.Popen(reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env())
+        sender = subprocess.Popen(
+            reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env(), start_new_session=True
+        )
         while delivered(port) < kill_after and sender.poll() is None:
             time.sleep(0.001)
-        sender.send_signal(signal.SIGKILL)
+        os.killpg(sender.pid, signal.SIGKILL)  # the whole run: the CLI and its sender processes
         sender.wait()
         at_kill = delivered(port)
         rerun = subprocess.run(
@@ -153,7 +158,7 @@ def killed(work: Path, subscribers: int, kill_after: int) -> None:
         duplicates = sum(count - 1 for count in per_chat.values() if count > 1)
         missing = subscribers - len(per_chat)
         print(
-            f"3. SIGKILL after {at_kill} delivered, restarted ({rerun.stdout.strip()}): "
+            f"3. SIGKILL of the run ({PROCESSES} sender processes) after {at_kill} delivered, restarted ({rerun.stdout.strip()}): "
             f"{len(per_chat)} subscribers alerted, duplicates {duplicates}, missing {missing}"
         )
     finally:

@@ -166,8 +166,6 @@ class Pacer:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
-
-
 class TelegramSender:
     """Send texts and documents through one Bot with pacing and retries; never raises for one chat."""
 

@@ -9,34 +9,34 @@ them), then sends what is still ``pending`` (Telegram never got those).
 from __future__ import annotations
 
 import asyncio
-import importlib
+import dataclasses
 import logging
+import multiprocessing
 import sqlite3
 import threading
-from collections.abc import Callable, Coroutine
+import zlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from reportbot.config import Config
-from reportbot.domain import Ipo, Prediction, SubscriberSettings
-from reportbot.errors import ConfigError, ModelError, NoDataError
+from reportbot.domain import Ipo, SubscriberSettings
 from reportbot.notify import email, webhooks
 from reportbot.notify import telegram as tg
 from reportbot.notify.base import DeliveryResult
-from reportbot.pipeline import Clock, calendar_for, render_monthly
+from reportbot.pipeline import Clock, render_monthly
+from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings, due_alerts
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
-from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
 from reportbot.summary import alert
-from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Predictor = Callable[[Config, sqlite3.Connection, Ipo, SubscriberSettings], Prediction]
 DEFAULT_RECIPIENT = "默认设置"
+SENT_BATCH = 64  # final "sent" marks committed together
 
 
 @dataclass(frozen=True)
@@ -54,79 +54,6 @@ class DeliverySummary:
     dry_run: bool = False
     messages: tuple[tuple[str, str], ...] = ()  # (recipient, text) in a dry run
     failures: tuple[str, ...] = field(default=())
-
-
-def load_predictor() -> Predictor | None:
-    """``reportbot.pipeline.modeling.predict_ipo`` when the model module is installed, else None."""
-    try:
-        module = importlib.import_module("reportbot.pipeline.modeling")
-    except ImportError:
-        return None
-    found: Predictor | None = getattr(module, "predict_ipo", None)
-    return found
-
-
-class AlertComposer:
-    """Per-subscriber alert texts, with predictions cached per IPO and settings."""
-
-    def __init__(self, config: Config, conn: sqlite3.Connection, predictor: Predictor | None = None) -> None:
-        """``predictor`` defaults to :func:`load_predictor`."""
-        self.config = config
-        self.conn = conn
-        self.calendar: TradingCalendar = calendar_for(config)
-        self.predictor = predictor if predictor is not None else load_predictor()
-        self._predictions: dict[tuple[str, SubscriberSettings], tuple[Prediction | None, str]] = {}
-        self._texts: dict[tuple[str, str, SubscriberSettings], str] = {}
-
-    def prediction(self, ipo: Ipo, settings: SubscriberSettings) -> tuple[Prediction | None, str]:
-        """The model's prediction (or None) and the Chinese note shown when it is absent."""
-        key = (ipo.code, settings)
-        if key not in self._predictions:
-            if self.predictor is None:
-                self._predictions[key] = (None, alert.NO_MODEL)
-            else:
-                try:
-                    self._predictions[key] = (self.predictor(self.config, self.conn, ipo, settings), "")
-                except (ModelError, NoDataError) as exc:
-                    log.warning("prediction for %s failed: %s", ipo.code, exc)
-                    self._predictions[key] = (None, "模型预测暂缺（模型无法对该股给出预测）")
-        return self._predictions[key]
-
-    def text(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> str:
-        """The alert text (may be longer than one Telegram message)."""
-        key = (ipo.code, event, settings)
-        if key not in self._texts:
-            terms = alert.alert_terms(
-                ipo,
-                self.calendar,
-                capital=settings.capital_cny,
-                annual_rate=settings.annual_rate,
-                refund_offset=self.config.calendar.refund_offset_trading_days,
-            )
-            prediction, note = self.prediction(ipo, settings)
-            self._texts[key] = alert.format_subscriber_alert(
-                terms, prediction, settings, event=event, prediction_note=note or alert.NO_MODEL
-            )
-        return self._texts[key]
-
-
-def default_settings(config: Config) -> SubscriberSettings:
-    """The settings a new subscriber starts with."""
-    d = config.subscriber_defaults
-    return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
-
-
-def due_alerts(
-    config: Config, conn: sqlite3.Connection, as_of: date, event: str | None = None
-) -> list[tuple[str, Ipo]]:
-    """(event, IPO) pairs whose alert is due on ``as_of`` (all four events when ``event`` is None)."""
-    events = alert.EVENTS if event is None else (event,)
-    for name in events:
-        if name not in alert.EVENTS:
-            raise ConfigError(f"unknown alert event {name!r}; known: {', '.join(alert.EVENTS)}")
-    cal = calendar_for(config)
-    ipos = [i for i in ipo_store.list_ipos(conn) if i.apply_date is not None]
-    return [(name, ipo) for name in events for ipo in ipos if alert.event_date(ipo, name, cal) == as_of]
 
 
 def send_alerts(
@@ -160,20 +87,92 @@ def send_alerts(
         _expire_stale(conn, as_of, now)
     rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING, event_date=as_of) if r.event in events]
     settings = {str(s.chat_id): s.settings for s in subscribers}
-    run = _Run(config, conn, now, composer, by_code, settings)
-    if rows:
-        run_coroutine(run.send_all(rows))
+    shard = _Shard(config, now, composer.predictor, by_code, settings)
+    processes = max(1, config.telegram.send_processes)
+    if processes > 1 and len(rows) >= 2 * processes:
+        totals = shard.run_processes(rows, processes)
+    else:
+        totals = shard.run(conn, composer, rows) if rows else _Totals()
     return DeliverySummary(
         as_of=as_of,
         events=tuple(events),
         due=len(due),
         planned=planned,
-        sent=run.sent,
-        failed=run.failed,
+        sent=totals.sent,
+        failed=totals.failed,
         in_doubt=len(recovered),
-        deactivated=run.deactivated,
-        failures=tuple(run.failures),
+        deactivated=totals.deactivated,
+        failures=tuple(totals.failures),
     )
+
+
+@dataclass
+class _Totals:
+    sent: int = 0
+    failed: int = 0
+    deactivated: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+_FORKED: _Shard | None = None  # what forked sender processes inherit
+
+
+class _Shard:
+    """Sends ledger rows in this process, or split by recipient over forked processes.
+
+    Each chat's rows stay in one process (per-chat pacing holds) and each process gets an equal part of
+    the global rate. Every process writes the ledger through its own connection.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        now: Clock,
+        predictor: Predictor | None,
+        ipos: dict[str, Ipo],
+        settings: dict[str, SubscriberSettings],
+    ) -> None:
+        self.config, self.now, self.predictor, self.ipos, self.settings = config, now, predictor, ipos, settings
+        self.parts: list[list[ledger.LedgerRow]] = []
+
+    def run(self, conn: sqlite3.Connection, composer: AlertComposer, rows: list[ledger.LedgerRow]) -> _Totals:
+        run = _Run(self.config, conn, self.now, composer, self.ipos, self.settings)
+        run_coroutine(run.send_all(rows))
+        return _Totals(run.sent, run.failed, run.deactivated, run.failures)
+
+    def run_processes(self, rows: list[ledger.LedgerRow], processes: int) -> _Totals:
+        global _FORKED
+        self.parts = [[] for _ in range(processes)]
+        for row in rows:
+            self.parts[zlib.crc32(row.recipient.encode()) % processes].append(row)
+        rate = self.config.telegram.max_messages_per_second / processes
+        self.config = dataclasses.replace(
+            self.config, telegram=dataclasses.replace(self.config.telegram, max_messages_per_second=rate)
+        )
+        _FORKED = self
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                results = pool.map(_run_forked_part, range(processes))
+        finally:
+            _FORKED = None
+        total = _Totals()
+        for part in results:
+            total.sent += part.sent
+            total.failed += part.failed
+            total.deactivated += part.deactivated
+            total.failures += part.failures
+        return total
+
+
+def _run_forked_part(index: int) -> _Totals:
+    shard = _FORKED
+    assert shard is not None, "sender processes must be forked from send_alerts"
+    conn = db.connect(shard.config.paths.database)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        return shard.run(conn, AlertComposer(shard.config, conn, shard.predictor), shard.parts[index])
+    finally:
+        conn.close()
 
 
 def _planned(
@@ -234,6 +233,8 @@ class _Run:
         self.sent = self.failed = self.deactivated = 0
         self.failures: list[str] = []
         self.sender: tg.TelegramSender | None = None
+        self._done: list[tuple[int, int]] = []
+        self._split: dict[tuple[str, str, SubscriberSettings], list[str]] = {}
 
     async def send_all(self, rows: list[ledger.LedgerRow]) -> None:
         queue: asyncio.Queue[ledger.LedgerRow] = asyncio.Queue()
@@ -250,6 +251,7 @@ class _Run:
             workers = max(1, self.config.telegram.send_concurrency)
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
+            self._flush_sent()
             if bot is not None:
                 await bot.shutdown()
 
@@ -266,14 +268,32 @@ class _Run:
         if ipo is None or settings is None:
             self._fail(row, "subscriber inactive or IPO no longer due")
             return
-        parts = tg.split_text(self.composer.text(ipo, row.event, settings))
+        parts = self._parts(ipo, row.event, settings)
         for index in range(row.parts_sent, len(parts)):
             result = await self._send_part(row, parts[index], len(parts))
             if not result.ok:
                 self._fail(row, result.detail, permanent=result.permanent)
                 return
-            ledger.mark_part_sent(self.conn, row.id, index + 1, len(parts), now=self.now())
+            if index + 1 < len(parts):
+                ledger.mark_part_sent(self.conn, row.id, index + 1, len(parts), now=self.now())
+        # The last part's "sent" may wait for a batch: until then the row stays "sending", which a
+        # restart settles as delivered without re-sending, so batching cannot cause a duplicate.
+        self._done.append((row.id, len(parts)))
+        if len(self._done) >= SENT_BATCH:
+            self._flush_sent()
         self.sent += 1
+
+    def _parts(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> list[str]:
+        key = (ipo.code, event, settings)
+        if key not in self._split:
+            self._split[key] = tg.split_text(self.composer.text(ipo, event, settings))
+        return self._split[key]
+
+    def _flush_sent(self) -> None:
+        if self._done:
+            with db.transaction(self.conn):
+                ledger.mark_sent_many(self.conn, self._done, now=self.now())
+            self._done = []
 
     async def _send_part(self, row: ledger.LedgerRow, text: str, total: int) -> DeliveryResult:
         def before() -> None:

@@ -1,9 +1,10 @@
 """The delivery ledger: one row per channel × recipient × item (IPO or report) × event.
 
 A row is planned as ``pending``; it turns ``sending`` the moment its request has been written to the
-socket, then ``sent`` or ``failed`` with a reason (back to ``pending`` when an attempt definitely failed). The unique key means a re-run never plans the same delivery twice, and a row
-left ``sending`` by a killed process is *in doubt* (Telegram may or may not have received the request):
-recovery never re-sends it, so a restart cannot duplicate a message.
+socket, then ``sent`` or ``failed`` with a reason (back to ``pending`` when an attempt definitely
+failed). The unique key means a re-run never plans the same delivery twice, and a row left ``sending``
+by a killed process is *in doubt* (Telegram may or may not have received the request): recovery never
+re-sends it, so a restart cannot duplicate a message.
 """
 
 from __future__ import annotations
@@ -146,6 +147,15 @@ def mark_part_sent(conn: sqlite3.Connection, row_id: int, parts_sent: int, parts
     conn.execute(
         "UPDATE deliveries SET status = ?, parts_sent = ?, parts_total = ?, updated_at = ? WHERE id = ?",
         (SENT if parts_sent >= parts_total else PENDING, parts_sent, parts_total, _iso(now), row_id),
+    )
+
+
+def mark_sent_many(conn: sqlite3.Connection, done: list[tuple[int, int]], *, now: datetime) -> None:
+    """Mark rows (id, parts) delivered in full."""
+    stamp = _iso(now)
+    conn.executemany(
+        "UPDATE deliveries SET status = 'sent', parts_sent = ?, parts_total = ?, updated_at = ? WHERE id = ?",
+        ((parts, parts, stamp, row_id) for row_id, parts in done),
     )
 
 

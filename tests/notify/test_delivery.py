@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import date
 
@@ -142,3 +143,15 @@ def test_cli_nothing_due_exits_3(config: Config, tmp_path: pytest.TempPathFactor
         cli, ["--config", str(path), "-q", "alerts", "send", "--as-of", "2026-08-15", "--dry-run"]
     )
     assert result.exit_code == 3
+
+
+def test_fan_out_over_forked_processes(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    chats = list(range(61, 71))
+    _subscribe(store, *chats)
+    config = dataclasses.replace(tg_config, telegram=dataclasses.replace(tg_config.telegram, send_processes=2))
+    summary = delivery.send_alerts(config, store, fixed_now, as_of=EVE)
+    assert (summary.sent, summary.failed) == (10, 0)
+    assert sorted(m.chat_id for m in tg_server.sent()) == chats
+    assert ledger.counts(store) == {"sent": 10}

@@ -1,0 +1,93 @@
+"""Alert texts per subscriber: which alerts are due, the model's prediction (when installed), composition."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+
+from reportbot.config import Config
+from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.errors import ConfigError, ModelError, NoDataError
+from reportbot.pipeline import calendar_for
+from reportbot.store import ipos as ipo_store
+from reportbot.summary import alert
+from reportbot.tradingcal import TradingCalendar
+
+log = logging.getLogger(__name__)
+Predictor = Callable[[Config, sqlite3.Connection, Ipo, SubscriberSettings], Prediction]
+
+
+def load_predictor() -> Predictor | None:
+    """``reportbot.pipeline.modeling.predict_ipo`` when the model module is installed, else None."""
+    try:
+        module = importlib.import_module("reportbot.pipeline.modeling")
+    except ImportError:
+        return None
+    found: Predictor | None = getattr(module, "predict_ipo", None)
+    return found
+
+
+class AlertComposer:
+    """Per-subscriber alert texts, with predictions cached per IPO and settings."""
+
+    def __init__(self, config: Config, conn: sqlite3.Connection, predictor: Predictor | None = None) -> None:
+        """``predictor`` defaults to :func:`load_predictor`."""
+        self.config = config
+        self.conn = conn
+        self.calendar: TradingCalendar = calendar_for(config)
+        self.predictor = predictor if predictor is not None else load_predictor()
+        self._predictions: dict[tuple[str, SubscriberSettings], tuple[Prediction | None, str]] = {}
+        self._texts: dict[tuple[str, str, SubscriberSettings], str] = {}
+
+    def prediction(self, ipo: Ipo, settings: SubscriberSettings) -> tuple[Prediction | None, str]:
+        """The model's prediction (or None) and the Chinese note shown when it is absent."""
+        key = (ipo.code, settings)
+        if key not in self._predictions:
+            if self.predictor is None:
+                self._predictions[key] = (None, alert.NO_MODEL)
+            else:
+                try:
+                    self._predictions[key] = (self.predictor(self.config, self.conn, ipo, settings), "")
+                except (ModelError, NoDataError) as exc:
+                    log.warning("prediction for %s failed: %s", ipo.code, exc)
+                    self._predictions[key] = (None, "模型预测暂缺（模型无法对该股给出预测）")
+        return self._predictions[key]
+
+    def text(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> str:
+        """The alert text (may be longer than one Telegram message)."""
+        key = (ipo.code, event, settings)
+        if key not in self._texts:
+            terms = alert.alert_terms(
+                ipo,
+                self.calendar,
+                capital=settings.capital_cny,
+                annual_rate=settings.annual_rate,
+                refund_offset=self.config.calendar.refund_offset_trading_days,
+            )
+            prediction, note = self.prediction(ipo, settings)
+            self._texts[key] = alert.format_subscriber_alert(
+                terms, prediction, settings, event=event, prediction_note=note or alert.NO_MODEL
+            )
+        return self._texts[key]
+
+
+def default_settings(config: Config) -> SubscriberSettings:
+    """The settings a new subscriber starts with."""
+    d = config.subscriber_defaults
+    return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
+
+
+def due_alerts(
+    config: Config, conn: sqlite3.Connection, as_of: date, event: str | None = None
+) -> list[tuple[str, Ipo]]:
+    """(event, IPO) pairs whose alert is due on ``as_of`` (all four events when ``event`` is None)."""
+    events = alert.EVENTS if event is None else (event,)
+    for name in events:
+        if name not in alert.EVENTS:
+            raise ConfigError(f"unknown alert event {name!r}; known: {', '.join(alert.EVENTS)}")
+    cal = calendar_for(config)
+    ipos = [i for i in ipo_store.list_ipos(conn) if i.apply_date is not None]
+    return [(name, ipo) for name in events for ipo in ipos if alert.event_date(ipo, name, cal) == as_of]
