@@ -285,9 +285,14 @@ def _notes(forecasts: list[wf.RowForecast], inp: _Inputs, trades: int) -> tuple[
     return tuple(notes)
 
 
+def clear_cache() -> None:
+    """Forget the cached model report (the next :func:`model_report` refits)."""
+    _CACHE.clear()
+
+
 def refit(config: Config, conn: sqlite3.Connection, now: datetime) -> str:
     """Refit the walk-forward model on the current store and summarise it in one English line."""
-    _CACHE.clear()
+    clear_cache()
     report = model_report(config, conn)
     overall = next(e for e in report.evaluations if e.sample == SAMPLE_ALL).model
     r2 = "n/a" if overall.r2 is None else f"{overall.r2:.2f}"
