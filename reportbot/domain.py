@@ -173,6 +173,7 @@ class MetricSet:
     break_precision: float | None = None
     break_recall: float | None = None
     brier_beats_breakeven: float | None = None
+    brier_break: float | None = None  # appended: Brier score of P(破发)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -74,7 +74,8 @@ def _metric_line(m: MetricSet) -> str:
         f"  {m.name:<16} n={n:<4} R²={f(m.r2)}  MAE={f(m.mae_pct, digits=1)}"
         f"  中位绝对误差={f(m.median_ae_pct, digits=1)}"
         f"  区间覆盖={f(m.interval_coverage, 100, 0, '%')}  破发精确率={f(m.break_precision, 100, 0, '%')}"
-        f"  破发召回率={f(m.break_recall, 100, 0, '%')}  Brier={f(m.brier_beats_breakeven, digits=3)}"
+        f"  破发召回率={f(m.break_recall, 100, 0, '%')}  Brier(破发)={f(m.brier_break, digits=3)}"
+        f"  Brier(超过盈亏平衡)={f(m.brier_beats_breakeven, digits=3)}"
     )
 
 

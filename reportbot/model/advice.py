@@ -81,7 +81,7 @@ def build_prediction(
     econ = economics(
         fc, annual_rate=settings.annual_rate, days=days, expected_winning_rate_pct=expected_winning_rate_pct
     )
-    p_break = fc.prob_below(0.0)
+    p_break = rf.p_break
     affordable = issue_price is None or settings.capital_cny >= issue_price * MIN_LOT_SHARES
     low, high = fc.interval(interval_level)
     return Prediction(

@@ -38,6 +38,7 @@ class Scored:
     high: float | None = None
     p_beats: float | None = None  # predicted P(return > break-even)
     beats: bool | None = None  # whether the actual return beat the break-even computed before T
+    p_break: float | None = None  # predicted P(破发)
 
 
 def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
@@ -52,6 +53,7 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
     sse = sum((s.actual - s.predicted) ** 2 for s in items)
     covered = [s.low <= s.actual <= s.high for s in items if s.low is not None and s.high is not None]
     brier = [(s.p_beats - float(s.beats)) ** 2 for s in items if s.p_beats is not None and s.beats is not None]
+    brier_break = [(s.p_break - float(s.actual < 0)) ** 2 for s in items if s.p_break is not None]
     true_breaks = sum(s.actual < 0 for s in items)
     called = sum(s.predicted < 0 for s in items)
     hits = sum(s.actual < 0 and s.predicted < 0 for s in items)
@@ -65,7 +67,13 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
         break_precision=hits / called if called and true_breaks else None,
         break_recall=hits / true_breaks if true_breaks else None,
         brier_beats_breakeven=sum(brier) / len(brier) if brier else None,
+        brier_break=sum(brier_break) / len(brier_break) if brier_break else None,
     )
+
+
+def share_below(values: Sequence[float], threshold: float) -> float | None:
+    """Share of ``values`` below ``threshold``, None without values."""
+    return sum(v < threshold for v in values) / len(values) if values else None
 
 
 def share_above(values: Sequence[float], threshold: float | None) -> float | None:

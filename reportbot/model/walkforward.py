@@ -18,6 +18,7 @@ import numpy as np
 
 from reportbot.errors import ModelError
 from reportbot.model import factors as fx
+from reportbot.model.logit import break_probability, fit_break_logit
 from reportbot.model.ols import CONST, FitResult, Forecast, fit_ols, forecast
 
 INDUSTRY_PREFIX = "industry="
@@ -45,6 +46,12 @@ class RowForecast:
     x: tuple[float, ...]
     dropped: tuple[tuple[str, str], ...]  # (factor, Chinese reason)
     train_size: int
+    p_break_logit: float | None = None  # Logit P(破发) on the numeric factors; None when not fittable
+
+    @property
+    def p_break(self) -> float:
+        """P(破发): the Logit's when it could be fitted, else the OLS predictive distribution's."""
+        return self.forecast.prob_below(0.0) if self.p_break_logit is None else self.p_break_logit
 
 
 def known_training_rows(rows: Sequence[fx.FactorRow], t: date) -> list[fx.FactorRow]:
@@ -71,7 +78,7 @@ def choose_factors(
         else:
             share = sum(r.values.get(name) is not None for r in train) / max(len(train), 1)
             if share < spec.coverage_min:
-                dropped.append((name, f"已知结果的样本中仅 {share * 100:.0f}% 有该数据"))
+                dropped.append((name, f"已知结果的样本中覆盖不足 {spec.coverage_min * 100:.0f}%（{share * 100:.0f}%）"))
             else:
                 used.append(name)
     return used, dropped
@@ -112,6 +119,8 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
         fit = fit_ols(y, x, columns)
     except ModelError:
         return None
+    numeric = [i for i, c in enumerate(columns) if not c.startswith(INDUSTRY_PREFIX)]
+    logit = fit_break_logit(y, x[:, numeric])
     return RowForecast(
         row=target,
         forecast=forecast(fit, x_target),
@@ -119,6 +128,7 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
         x=tuple(x_target),
         dropped=tuple(dropped),
         train_size=len(y),
+        p_break_logit=None if logit is None else break_probability(logit, [x_target[i] for i in numeric]),
     )
 
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SEED_SAMPLE_END = date(2024, 3, 31)
 SAMPLE_SEED = "至2024-03"
 SAMPLE_ALL = "全部"
+MODEL_NAME = "模型（OLS+Logit）"
 BASELINE_RECENT = "近3只新股均值"
 BASELINE_TRAILING = f"近{metrics.TRAILING_WINDOW}只中位数"
 _CACHE: dict[object, ModelReport] = {}
@@ -184,49 +185,75 @@ def _build_report(config: Config, inp: _Inputs) -> ModelReport:
 
 
 def _evaluate(sample: str, pairs: list[tuple[wf.RowForecast, Prediction]]) -> Evaluation:
-    model, recent, trailing = [], [], []
-    level = pairs[0][1].interval_level if pairs else 0.8
-    for rf, p in pairs:
-        actual = p.actual_return_pct
-        if actual is None:
-            continue
-        be = p.breakeven_return_pct
-        beats = None if be is None else actual > be
-        model.append(
-            metrics.Scored(
-                actual=actual,
-                predicted=p.predicted_return_pct,
-                low=p.interval_low_pct,
-                high=p.interval_high_pct,
-                p_beats=p.p_beats_breakeven,
-                beats=beats,
-            )
-        )
-        last3 = rf.row.known_returns[-metrics.RECENT_WINDOW :]
-        if rf.row.recent3 is not None:
-            recent.append(
-                metrics.Scored(
-                    actual=actual, predicted=rf.row.recent3, p_beats=metrics.share_above(last3, be), beats=beats
-                )
-            )
-        window = rf.row.known_returns[-metrics.TRAILING_WINDOW :]
-        if window:
-            low, high = metrics.empirical_interval(window, level)
-            trailing.append(
-                metrics.Scored(
-                    actual=actual,
-                    predicted=statistics.median(window),
-                    low=low,
-                    high=high,
-                    p_beats=metrics.share_above(window, be),
-                    beats=beats,
-                )
-            )
+    scored = [_score(rf, p) for rf, p in pairs if p.actual_return_pct is not None]
     return Evaluation(
         sample=sample,
-        model=metrics.metric_set("模型（OLS）", model),
-        baselines=(metrics.metric_set(BASELINE_RECENT, recent), metrics.metric_set(BASELINE_TRAILING, trailing)),
+        model=metrics.metric_set(MODEL_NAME, [s[0] for s in scored]),
+        baselines=tuple(
+            metrics.metric_set(name, [s[k] for s in scored if s[k] is not None])  # type: ignore[misc]
+            for k, name in ((1, BASELINE_RECENT), (2, BASELINE_TRAILING))
+        ),
         reference=metrics.SEED_003 if sample == SAMPLE_SEED else None,
+    )
+
+
+def _score(rf: wf.RowForecast, p: Prediction) -> tuple[metrics.Scored, metrics.Scored | None, metrics.Scored | None]:
+    """The model's and the two baselines' scored predictions of one IPO with a known outcome."""
+    actual = float(p.actual_return_pct)  # type: ignore[arg-type]
+    be = p.breakeven_return_pct
+    beats = None if be is None else actual > be
+    model = metrics.Scored(
+        actual=actual,
+        predicted=p.predicted_return_pct,
+        low=p.interval_low_pct,
+        high=p.interval_high_pct,
+        p_beats=p.p_beats_breakeven,
+        beats=beats,
+        p_break=p.p_break_issue,
+    )
+    last3 = rf.row.known_returns[-metrics.RECENT_WINDOW :]
+    recent = None
+    if rf.row.recent3 is not None:
+        recent = metrics.Scored(
+            actual=actual,
+            predicted=rf.row.recent3,
+            p_beats=metrics.share_above(last3, be),
+            beats=beats,
+            p_break=metrics.share_below(last3, 0.0),
+        )
+    window = rf.row.known_returns[-metrics.TRAILING_WINDOW :]
+    trailing = None
+    if window:
+        low, high = metrics.empirical_interval(window, p.interval_level)
+        trailing = metrics.Scored(
+            actual=actual,
+            predicted=statistics.median(window),
+            low=low,
+            high=high,
+            p_beats=metrics.share_above(window, be),
+            beats=beats,
+            p_break=metrics.share_below(window, 0.0),
+        )
+    return model, recent, trailing
+
+
+def _break_brier_note(forecasts: list[wf.RowForecast]) -> str:
+    """Why P(破发) comes from the Logit: walk-forward Brier scores of both ways on the same IPOs."""
+    triples = [
+        (rf.forecast.prob_below(0.0), rf.p_break_logit, float(rf.row.actual_return_pct < 0))
+        for rf in forecasts
+        if rf.row.actual_return_pct is not None and rf.p_break_logit is not None
+    ]
+    if not triples:
+        return "破发概率：Logit 无法拟合（破发样本不足），改用OLS预测分布"
+    ols = sum((a - y) ** 2 for a, _, y in triples) / len(triples)
+    logit = sum((b - y) ** 2 for _, b, y in triples) / len(triples)
+    known = triples
+    fallback = sum(1 for rf in forecasts if rf.p_break_logit is None)
+    return (
+        f"破发概率P(涨幅<0)取自Logit（样本外Brier {logit:.3f}，同样本OLS预测分布 {ols:.3f}，n={len(known)}）；"
+        f"Logit不可拟合时（{fallback} 次）用OLS预测分布。超过盈亏平衡的概率取自OLS预测分布（t分布，"
+        "方差含HC3稳健协方差的参数不确定性），因其阈值随每位用户的资金成本而变"
     )
 
 
@@ -274,13 +301,16 @@ def _notes(forecasts: list[wf.RowForecast], inp: _Inputs, trades: int) -> tuple[
     for name in inp.spec.factors:
         reasons = [reason for rf in forecasts for f, reason in rf.dropped if f == name]
         if reasons:
-            common = statistics.mode(reasons)
+            groups: dict[str, list[str]] = {}
+            for reason in reasons:  # group "覆盖 21%" and "覆盖 22%" together; show the latest wording
+                groups.setdefault(reason.split("（")[0].rstrip("0123456789.% "), []).append(reason)
+            detail = "；".join(f"{g[-1]} {len(g)} 次" if len(groups) > 1 else g[-1] for g in groups.values())
             share = "全部" if len(reasons) == total else f"{len(reasons)}/{total} 次"
-            notes.append(f"{fx.FACTOR_LABELS[name]}：{share}预测未使用（{common}）")
+            notes.append(f"{fx.FACTOR_LABELS[name]}：{share}预测未使用（{detail}）")
     undated = sum(1 for i in inp.ipos if i.apply_date is None)
     notes.append(f"{undated} 只新股无申购日数据：仅作为申购日前已知的首日结果使用，不作为预测对象或训练样本")
     notes.append("精选层（2020-07至2021-10）样本未纳入：交易规则不同，且不改变任何预测对象的因子")
-    notes.append("破发概率与超过盈亏平衡的概率来自OLS预测分布（t分布，方差含稳健协方差的参数不确定性）")
+    notes.append(_break_brier_note(forecasts))
     notes.append(f"回测只含有实际中签率与首日涨幅的 {trades} 只新股；收益按实际中签率计算的期望值口径")
     return tuple(notes)
 

@@ -95,7 +95,7 @@ def test_cli_evaluate_json(cli_config: Path) -> None:
     ev = {e["sample"]: e for e in doc["evaluations"]}
     assert set(ev["全部"]["model"]) == {
         "name", "n", "r2", "mae_pct", "median_ae_pct", "interval_coverage",
-        "break_precision", "break_recall", "brier_beats_breakeven",
+        "break_precision", "break_recall", "brier_beats_breakeven", "brier_break",
     }  # fmt: skip
     assert ev["至2024-03"]["reference"]["break_precision"] == 0.81
     assert len(ev["全部"]["baselines"]) == 2

@@ -10,6 +10,7 @@ import pytest
 from reportbot.errors import ModelError
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
+from reportbot.model.logit import break_probability, fit_break_logit
 from reportbot.model.ols import CONST, fit_ols, forecast
 
 TRUE = {"const": 20.0, "x1": 1.5, "x2": -30.0}
@@ -78,3 +79,15 @@ def test_rank_deficient_design_is_an_error() -> None:
     x = np.column_stack([np.ones(50), np.arange(50.0), 2 * np.arange(50.0)])
     with pytest.raises(ModelError, match="rank-deficient"):
         fit_ols(np.arange(50.0), x, [CONST, "a", "b"])
+
+
+def test_break_logit_recovers_a_known_boundary_and_refuses_too_few_events() -> None:
+    rng = np.random.default_rng(11)
+    z = rng.normal(0, 1, 3000)
+    returns = np.where(rng.random(3000) < 1 / (1 + np.exp(-(0.5 - 2.0 * z))), -10.0, 10.0)  # P(破发) = σ(0.5 − 2z)
+    x = np.column_stack([np.ones(3000), z])
+    params = fit_break_logit(list(returns), x)
+    assert params is not None
+    assert params[0] == pytest.approx(0.5, abs=0.15) and params[1] == pytest.approx(-2.0, abs=0.2)
+    assert break_probability(params, [1.0, 0.25]) == pytest.approx(0.5, abs=0.05)
+    assert fit_break_logit([-1.0] * 4 + [1.0] * 100, np.column_stack([np.ones(104), np.arange(104.0)])) is None
