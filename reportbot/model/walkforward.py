@@ -55,8 +55,13 @@ class RowForecast:
 
 
 def known_training_rows(rows: Sequence[fx.FactorRow], t: date) -> list[fx.FactorRow]:
-    """Rows whose outcome was known before ``t`` (listed strictly before it)."""
-    return [r for r in rows if r.actual_return_pct is not None and r.listing_date is not None and r.listing_date < t]
+    """Rows whose outcome was known before ``t`` (listed strictly before it), in listing order."""
+    known = [r for r in rows if r.actual_return_pct is not None and r.listing_date is not None and r.listing_date < t]
+    return sorted(known, key=_listing_key)
+
+
+def _listing_key(r: fx.FactorRow) -> tuple[date, str]:
+    return (r.listing_date or date.min, r.code)
 
 
 def choose_factors(
@@ -135,8 +140,7 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
 def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForecast]:
     """Predict every row (in subscription order) from the rows whose outcomes were known before its T."""
     known = sorted(
-        (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None),
-        key=lambda r: (r.listing_date, r.code),
+        (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None), key=_listing_key
     )
     listing_days = [r.listing_date for r in known]
     out = []

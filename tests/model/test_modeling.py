@@ -130,3 +130,10 @@ def test_cli_explain_errors(cli_config: Path) -> None:
 def test_cli_breakeven_seed_example(cli_config: Path) -> None:
     code, out = _run(cli_config, "breakeven", "--rate", "0.05", "--days", "4", "--winning-rate", "0.002")
     assert code == 0 and "27.4%" in out
+
+
+def test_predict_ipo_matches_the_walk_forward(config: Config, store: sqlite3.Connection) -> None:
+    report = modeling.model_report(config, store)
+    settings = modeling.default_settings(config)
+    for past in (report.predictions[0], report.predictions[100], report.predictions[-1]):
+        assert modeling.predict_ipo(config, store, find_ipo(store, past.code), settings) == past
