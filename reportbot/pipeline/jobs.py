@@ -52,5 +52,7 @@ def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
     lines.append(f"过去 24 小时任务运行：{summary}")
     for run in recent:
         if run.outcome in ("failed", "missed"):
-            lines.append(f"- {run.job} {OUTCOME_ZH[run.outcome]}（{run.started_at:%m-%d %H:%M}）：{run.error or run.detail}")
+            lines.append(
+                f"- {run.job} {OUTCOME_ZH[run.outcome]}（{run.started_at:%m-%d %H:%M}）：{run.error or run.detail}"
+            )
     return "\n".join(lines)

@@ -62,7 +62,9 @@ class TriggerSpec:
     def describe(self) -> str:
         """A one-line human description (Chinese, for `schedule list`)."""
         fields = self.cron_kwargs()
-        clock = f"{int(fields.get('hour', '0')):02d}:{int(fields.get('minute', '0')):02d}" if self._simple_time() else ""
+        clock = (
+            f"{int(fields.get('hour', '0')):02d}:{int(fields.get('minute', '0')):02d}" if self._simple_time() else ""
+        )
         if self.is_event:
             anchors = " 或 ".join(f"{f}{o:+d}" if o else f for f, o in self.on)
             return f"新股日历 {anchors}（交易日）{clock}"

@@ -140,7 +140,12 @@ class EventDayTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships
 
     def __getstate__(self) -> dict[str, Any]:
         """Plain values for the job store."""
-        return {"version": 1, "days": [d.isoformat() for d in self.days], "at": self.at.isoformat(), "tz": self.timezone.key}
+        return {
+            "version": 1,
+            "days": [d.isoformat() for d in self.days],
+            "at": self.at.isoformat(),
+            "tz": self.timezone.key,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`__getstate__`."""

@@ -67,7 +67,10 @@ def test_defaults_and_values(tmp_path: Path) -> None:
         ('name = "a"\ntarget = "m:f"\ntrigger = { hour = 1, colour = 2 }', "job 'a'.trigger: unknown key 'colour'"),
         ('name = "a"\ntarget = "nocolon"\ntrigger = { hour = 1 }', "job 'a'.target: 'nocolon' is not of the form"),
         ('name = "A B"\ntarget = "m:f"\ntrigger = { hour = 1 }', "jobs[0].name: 'A B' must match"),
-        ('name = "a"\ntarget = "m:f"\ntrigger = { hour = 1 }\nmisfire_grace_s = 0', "misfire_grace_s: expected a positive"),
+        (
+            'name = "a"\ntarget = "m:f"\ntrigger = { hour = 1 }\nmisfire_grace_s = 0',
+            "misfire_grace_s: expected a positive",
+        ),
         ('name = "a"\ntarget = "m:f"\ntrigger = { on = "apply_dat-1" }', "job 'a'.trigger.on: 'apply_dat-1' is not"),
         ('name = "a"\ntarget = "m:f"\ntrigger = { on = "apply_date", day_of_week = "mon" }', "'day_of_week' cannot"),
         ('name = "a"\ntarget = "m:f"\ntrigger = { hour = 1, trading_day = "third" }', "trading_day: expected one of"),

@@ -174,7 +174,11 @@ def test_long_downtime_runs_once_not_once_per_missed_day(harness: Harness, tmp_p
     assert [(t, when.date()) for t, when in targets.CALLS] == [("daily", date(2026, 9, 30))]
     runs = harness.runs("daily")
     assert [r.outcome for r in runs] == ["missed", "missed", "missed", "ok"]
-    assert [r.scheduled_at for r in runs[:3]] == [_bj(2026, 9, 24, 17, 30), _bj(2026, 9, 28, 17, 30), _bj(2026, 9, 29, 17, 30)]
+    assert [r.scheduled_at for r in runs[:3]] == [
+        _bj(2026, 9, 24, 17, 30),
+        _bj(2026, 9, 28, 17, 30),
+        _bj(2026, 9, 29, 17, 30),
+    ]
     assert len(harness.admin) == 1  # one message listing the three superseded runs
     assert "2026-09-24 17:30、2026-09-28 17:30、2026-09-29 17:30" in harness.admin[0]
 
