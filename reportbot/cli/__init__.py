@@ -49,8 +49,8 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool
 
 for command in (data, report, alerts, model):
     cli.add_command(command)
-for command in OPS_COMMANDS:
-    cli.add_command(command)
+for ops_command in OPS_COMMANDS:
+    cli.add_command(ops_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

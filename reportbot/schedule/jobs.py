@@ -60,7 +60,7 @@ def resolve_target(target: str) -> Callable[..., Any]:
     func = getattr(module, attr, None)
     if not callable(func):
         raise TargetError(f"job target {target!r}: module {module_name!r} has no function {attr!r}")
-    return func  # type: ignore[no-any-return]
+    return func
 
 
 def default_admin_notifier(config: Config) -> AdminNotify:
