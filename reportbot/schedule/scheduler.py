@@ -130,6 +130,8 @@ class Service:
         self.sync()
         scheduler.resume()
         log.info("scheduler started: %d jobs, job store %s", len(self.specs), path)
+        for job in scheduler.get_jobs():
+            log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "none")
 
     def sync(self) -> None:
         """Make the job store match the definitions, keeping run times already due (catch-up)."""
