@@ -277,3 +277,17 @@ trigger = { on = "apply_date-1", hour = 20, minute = 0 }
     assert service.scheduler.get_job("eve").next_run_time == _bj(2026, 9, 30, 20, 0)  # type: ignore[union-attr]
     harness.move_to(_bj(2026, 9, 30, 20, 0, 1))
     assert wait_for(lambda: [t for t, _ in targets.CALLS] == ["eve"])
+
+
+def test_restart_applies_changed_definitions(harness: Harness, tmp_path: Path) -> None:
+    _use(harness, tmp_path, DAILY + MONTHLY)
+    harness.move_to(_bj(2026, 9, 24, 17, 0))
+    harness.start()
+    harness.stop()
+    _use(harness, tmp_path, DAILY.replace("minute = 30", "minute = 45"))  # monthly removed, daily moved
+    service = harness.start()
+    assert [job.id for job in service.scheduler.get_jobs()] == ["daily"]  # type: ignore[union-attr]
+    assert service.scheduler.get_job("daily").next_run_time == _bj(2026, 9, 24, 17, 45)  # type: ignore[union-attr]
+    harness.move_to(_bj(2026, 9, 24, 17, 45, 1))
+    harness.settled(1)
+    assert [(t, when.minute) for t, when in targets.CALLS] == [("daily", 45)]
