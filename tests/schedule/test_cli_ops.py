@@ -148,3 +148,16 @@ def test_two_serve_processes_only_one_runs_jobs(tmp_path: Path) -> None:
     assert first.returncode == 0, err
     assert "scheduler only (no Telegram bot" in err
     assert "serve: stopping" in err
+
+
+def test_status_shows_a_running_serve_by_its_lock(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    cfg = _config(tmp_path)
+    lock = FileLock(str(tmp_path / "serve.lock"))
+    with lock:
+        running = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert running.exit_code == 0, running.output
+    assert "服务：reportbot serve 运行中" in running.output
+    stopped = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert "服务：reportbot serve 未运行" in stopped.output
