@@ -93,7 +93,7 @@ def refresh(
         ConfigError: an unknown source name (before anything is fetched).
     """
     chosen = [registry.get_source(n) for n in (sources or registry.source_names())]
-    say = progress or (lambda _msg: None)
+    say = progress or _log_progress
     own = client is None
     http = client or HttpClient(config.sources)
     try:
@@ -107,6 +107,10 @@ def refresh(
         monthly = market.upsert_monthly(conn, figures)
     say(f"monthly statistics: {monthly.inserted} inserted, {monthly.updated} updated")
     return FetchSummary(outcomes=outcomes, monthly_changed=monthly.changed)
+
+
+def _log_progress(message: str) -> None:
+    log.info("%s", message)
 
 
 def _run(
@@ -144,7 +148,6 @@ def _run(
         outcome = SourceOutcome(source=src.name, ok=False, error=error, raw_dir=raw_dir)
         with db.transaction(conn):
             fetches.record_fetch(conn, _record(outcome, started, now()), files)
-        log.warning("%s", error)
         say(f"{src.name}: FAILED: {error}")
         return outcome
     say(
@@ -262,3 +265,56 @@ def ensure_market_points(conn: sqlite3.Connection, now: Clock) -> int | None:
         )
         ipo_store.record_dataset(conn, info, data.checksum)
     return result.changed
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceStatus:
+    """One line of ``data status`` per live source."""
+
+    name: str
+    title: str
+    config_key: str
+    url: str
+    health: fetches.SourceHealth
+    rows: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketStatus:
+    """What market data is stored."""
+
+    index_days: int
+    index_range: tuple[date | None, date | None]
+    margin_days: int
+    monthly_figures: int
+    monthly_range: tuple[str | None, str | None]
+    points: int
+
+
+def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
+    """Per live source: last success, last failure and why, rows currently from it."""
+    return [
+        SourceStatus(
+            name=src.name,
+            title=src.title,
+            config_key=src.config_key,
+            url=str(getattr(config.sources, src.config_key)),
+            health=fetches.source_health(conn, src.name),
+            rows=fetches.source_rows(conn, src.name),
+        )
+        for src in registry.SOURCES.values()
+    ]
+
+
+def market_status(conn: sqlite3.Connection) -> MarketStatus:
+    """Counts and ranges of the stored market data."""
+    series = market.index_series(conn)
+    months = sorted({f.month for f in market.all_monthly(conn)})
+    return MarketStatus(
+        index_days=len(series),
+        index_range=(series[0][0], series[-1][0]) if series else (None, None),
+        margin_days=len(market.margin_series(conn)),
+        monthly_figures=len(market.all_monthly(conn)),
+        monthly_range=(months[0], months[-1]) if months else (None, None),
+        points=len(market.market_points(conn)),
+    )

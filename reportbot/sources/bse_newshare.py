@@ -82,7 +82,7 @@ def parse(pages: Sequence[RawPage]) -> Parsed:
         announced = total
         content = expect(NAME, info.get("content"), list, "listInfo.content")
         for index, row in enumerate(content, start=1):
-            ipo = parse_row(Record(NAME, row, REQUIRED, f"page {number} row {index}"))
+            ipo = parse_row(Record(NAME, row, REQUIRED, f"page {number} row {index}", "fxCode"))
             if ipo is not None:
                 ipos.append(ipo)
     return Parsed(ipos=unique_ipos(NAME, ipos))
@@ -92,7 +92,6 @@ def parse_row(rec: Record) -> Ipo | None:
     """One new-share record → Ipo keyed on the 920 trading code, with the NEEQ code as legacy code."""
     code = rec.code("fxCode")
     assert code is not None
-    rec.label = f"{rec.label}, fxCode {code}"
     legacy = rec.code("stockCode", required=False)
     if rec.raw("terminationDate") is not None:
         log.info("%s: %s terminated, skipped", NAME, code)

@@ -46,7 +46,7 @@ def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) ->
 
 def parse(pages: Sequence[RawPage]) -> Parsed:
     """Validated IPO records (raises SourceError naming the field and value)."""
-    ipos = [parse_row(Record(NAME, row, REQUIRED, label)) for label, row in report_rows(NAME, pages)]
+    ipos = [parse_row(Record(NAME, row, REQUIRED, label, "SECURITY_CODE")) for label, row in report_rows(NAME, pages)]
     return Parsed(ipos=unique_ipos(NAME, ipos))
 
 
@@ -54,7 +54,6 @@ def parse_row(rec: Record) -> Ipo:
     """One report row → Ipo."""
     code = rec.code("SECURITY_CODE")
     assert code is not None
-    rec.label = f"{rec.label}, code {code}"
     market = rec.text("TRADE_MARKET_CODE", required=True)
     if market != BSE_MARKET:
         raise rec.error("TRADE_MARKET_CODE", market, f"not the BSE market code {BSE_MARKET} (filter ignored?)")

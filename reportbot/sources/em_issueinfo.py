@@ -47,7 +47,7 @@ def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) ->
 
 def parse(pages: Sequence[RawPage]) -> Parsed:
     """Validated IPO records (raises SourceError naming the field and value)."""
-    ipos = [parse_row(Record(NAME, row, REQUIRED, label)) for label, row in report_rows(NAME, pages)]
+    ipos = [parse_row(Record(NAME, row, REQUIRED, label, "SECURITY_CODE")) for label, row in report_rows(NAME, pages)]
     return Parsed(ipos=unique_ipos(NAME, ipos))
 
 
@@ -55,7 +55,6 @@ def parse_row(rec: Record) -> Ipo:
     """One report row → Ipo (code as given; the merge maps legacy codes to 920)."""
     code = rec.code("SECURITY_CODE")
     assert code is not None
-    rec.label = f"{rec.label}, code {code}"
     price = rec.number("ISSUE_PRICE", positive=True, high=1000)
     apply_date, listing = rec.em_date("APPLY_DATE"), rec.em_date("SELECT_LISTING_DATE")
     result_date, refund = rec.em_date("RESULT_NOTICE_DATE"), rec.em_date("ONLINE_REFUND_DATE")

@@ -8,6 +8,7 @@ same host are spaced by ``pacing_s`` so a full fetch stays polite.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -119,5 +120,11 @@ def _host(url: str) -> str:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text[:200]
+    """The useful part of a requests error ("[Errno 111] Connection refused", "read timed out")."""
+    text = " ".join(str(exc).split())
+    errno = re.search(r"\[Errno [^\]]+\][^)'\"]*", text)
+    if errno:
+        return errno.group(0).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:120]

@@ -79,11 +79,15 @@ def _kind(kind: type | tuple[type, ...]) -> str:
 class Record:
     """One source record with typed, named accessors that raise :class:`SourceError` on bad values."""
 
-    def __init__(self, source: str, data: Any, required: tuple[str, ...], label: str) -> None:
-        """Check the record is an object holding every ``required`` key (values may be null)."""
+    def __init__(self, source: str, data: Any, required: tuple[str, ...], label: str, code_key: str = "") -> None:
+        """Check the record is an object holding every ``required`` key (values may be null).
+
+        ``code_key`` names the field whose value identifies the record in error messages.
+        """
         self.source = source
         self.data: Mapping[str, Any] = expect(source, data, dict, label)
-        self.label = label
+        code = self.data.get(code_key) if code_key else None
+        self.label = f"{label}, {code_key} {code}" if isinstance(code, str) else label
         for key in required:
             if key not in self.data:
                 raise self.error(key, "<missing>", "required field is missing (renamed or removed?)")

@@ -208,3 +208,13 @@ def _last(conn: sqlite3.Connection, source: str, *, ok: bool) -> FetchRecord | N
         error=row["error"],
         raw_dir=row["raw_dir"],
     )
+
+
+def source_rows(conn: sqlite3.Connection, source: str) -> int:
+    """Records currently holding at least one value from ``source`` (IPOs, index bars, margin days)."""
+    sql = (
+        "SELECT (SELECT COUNT(DISTINCT code) FROM field_sources WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM index_daily WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM margin_daily WHERE source = :s)"
+    )
+    return int(conn.execute(sql, {"s": source}).fetchone()[0])

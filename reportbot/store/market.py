@@ -167,3 +167,9 @@ def _upsert(conn: sqlite3.Connection, table: str, keys: Mapping[str, Any], value
     sets = ", ".join(f"{k} = ?" for k in values)
     conn.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *keys.values()])
     return 1
+
+
+def all_monthly(conn: sqlite3.Connection) -> list[MarketFigure]:
+    """Every stored monthly statistic, by month then metric."""
+    months = [r[0] for r in conn.execute("SELECT DISTINCT month FROM market_monthly ORDER BY month")]
+    return [f for m in months for f in monthly_figures(conn, m)]
