@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import click
@@ -102,6 +103,8 @@ def fetch_cmd(app: AppContext, names: tuple[str, ...], since: date | None, quiet
     code is 1 when any source failed.
     """
     show = not (quiet or app.quiet)
+    if not show:
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
 
     def progress(message: str) -> None:
         if show:
