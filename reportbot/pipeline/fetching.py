@@ -140,11 +140,7 @@ def _run(
             )
             ipo_store.record_dataset(conn, info)
     except Exception as exc:  # every failure is recorded and the run goes on
-        error = (
-            str(exc) if isinstance(exc, ReportbotError) else f"{src.name}: internal error {type(exc).__name__}: {exc}"
-        )
-        if not isinstance(exc, ReportbotError):
-            log.exception("%s: unexpected failure", src.name)
+        error = _describe(src.name, exc)
         outcome = SourceOutcome(source=src.name, ok=False, error=error, raw_dir=raw_dir)
         with db.transaction(conn):
             fetches.record_fetch(conn, _record(outcome, started, now()), files)
@@ -155,6 +151,13 @@ def _run(
         f" {outcome.conflicts} new conflicts"
     )
     return outcome
+
+
+def _describe(name: str, exc: Exception) -> str:
+    if isinstance(exc, ReportbotError):
+        return str(exc)
+    log.exception("%s: unexpected failure", name)
+    return f"{name}: internal error {type(exc).__name__}: {exc}"
 
 
 def _request(config: Config, conn: sqlite3.Connection, src: Source, today: date, since: date | None) -> FetchRequest:

@@ -56,20 +56,8 @@ def parse_row(rec: Record) -> Ipo:
     code = rec.code("SECURITY_CODE")
     assert code is not None
     price = rec.number("ISSUE_PRICE", positive=True, high=1000)
-    apply_date, listing = rec.em_date("APPLY_DATE"), rec.em_date("SELECT_LISTING_DATE")
-    result_date, refund = rec.em_date("RESULT_NOTICE_DATE"), rec.em_date("ONLINE_REFUND_DATE")
-    check_order(rec, "APPLY_DATE", apply_date, "RESULT_NOTICE_DATE", result_date)
-    check_order(rec, "APPLY_DATE", apply_date, "SELECT_LISTING_DATE", listing)
-    check_order(rec, "APPLY_DATE", apply_date, "ONLINE_REFUND_DATE", refund)
-    cap = rec.number("APPLY_NUM_UPPER", positive=True)
-    top = rec.number("APPLY_AMT_UPPER", positive=True)
-    check_ratio(rec, "APPLY_AMT_UPPER", top, price * cap if price and cap else None, tolerance=0.02, unit="CNY")
-    online = rec.number("ONLINE_ISSUE_NUM", positive=True, low=1e4)
-    valid_amount = rec.number("VA_AMT", positive=True, low=1e6)
-    rate = rec.percent("ONLINE_ISSUE_LWR")
-    valid_shares = valid_amount / price if valid_amount and price else None
-    implied = online / valid_shares * 100 if online and valid_shares else None
-    check_ratio(rec, "ONLINE_ISSUE_LWR", rate, implied, tolerance=0.1, unit="percent")
+    apply_date, result_date, listing, refund = _dates(rec)
+    cap, top, online, valid_amount, rate = _subscription(rec, price)
     close = rec.number("CLOSE_PRICE", positive=True, high=10000)
     ret = rec.number("LD_CLOSE_CHANGE", low=-100, high=10000)
     check_first_day_return(rec, "LD_CLOSE_CHANGE", ret, close, price)
@@ -99,6 +87,29 @@ def parse_row(rec: Record) -> Ipo:
         first_day_avg_price=rec.number("AVERAGE_PRICE", positive=True, high=10000),
         first_day_turnover_pct=rec.percent("TURNOVERRATE"),
     )
+
+
+def _dates(rec: Record) -> tuple[date | None, date | None, date | None, date | None]:
+    apply_date, listing = rec.em_date("APPLY_DATE"), rec.em_date("SELECT_LISTING_DATE")
+    result_date, refund = rec.em_date("RESULT_NOTICE_DATE"), rec.em_date("ONLINE_REFUND_DATE")
+    check_order(rec, "APPLY_DATE", apply_date, "RESULT_NOTICE_DATE", result_date)
+    check_order(rec, "APPLY_DATE", apply_date, "SELECT_LISTING_DATE", listing)
+    check_order(rec, "APPLY_DATE", apply_date, "ONLINE_REFUND_DATE", refund)
+    return apply_date, result_date, listing, refund
+
+
+def _subscription(rec: Record, price: float | None) -> tuple[float | None, ...]:
+    """Cap, cash at the cap, online shares, valid subscription amount and winning rate, cross-checked."""
+    cap = rec.number("APPLY_NUM_UPPER", positive=True)
+    top = rec.number("APPLY_AMT_UPPER", positive=True)
+    check_ratio(rec, "APPLY_AMT_UPPER", top, price * cap if price and cap else None, tolerance=0.02, unit="CNY")
+    online = rec.number("ONLINE_ISSUE_NUM", positive=True, low=1e4)
+    valid_amount = rec.number("VA_AMT", positive=True, low=1e6)
+    rate = rec.percent("ONLINE_ISSUE_LWR")
+    valid_shares = valid_amount / price if valid_amount and price else None
+    implied = online / valid_shares * 100 if online and valid_shares else None
+    check_ratio(rec, "ONLINE_ISSUE_LWR", rate, implied, tolerance=0.1, unit="percent")
+    return cap, top, online, valid_amount, rate
 
 
 SOURCE = Feed(

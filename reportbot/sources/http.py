@@ -79,9 +79,7 @@ class HttpClient:
         last_error = ""
         for attempt in range(attempts):
             if attempt:
-                delay = self.settings.backoff_s * 2 ** (attempt - 1)
-                log.info("%s: retry %d/%d in %.1fs after %s", source, attempt, attempts - 1, delay, last_error)
-                self._sleep(delay)
+                self._backoff(source, attempt, attempts, last_error)
             self._pace(url)
             try:
                 response = self.session.get(
@@ -104,6 +102,11 @@ class HttpClient:
                 content_type=response.headers.get("Content-Type", ""),
             )
         raise SourceError(source, f"{_host(url)} unreachable after {attempts} attempts ({last_error}); url {url}")
+
+    def _backoff(self, source: str, attempt: int, attempts: int, last_error: str) -> None:
+        delay = self.settings.backoff_s * 2 ** (attempt - 1)
+        log.info("%s: retry %d/%d in %.1fs after %s", source, attempt, attempts - 1, delay, last_error)
+        self._sleep(delay)
 
     def _pace(self, url: str) -> None:
         host = _host(url)
