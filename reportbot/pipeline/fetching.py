@@ -17,7 +17,7 @@ from pathlib import Path
 from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import DatasetInfo
-from reportbot.errors import ReportbotError
+from reportbot.errors import DataError, ReportbotError
 from reportbot.pipeline import market_stats
 from reportbot.sources import bundled, registry
 from reportbot.sources.base import FetchRequest, Parsed, Source
@@ -250,6 +250,23 @@ def keep_raw(root: Path, source: str, started: datetime, pages: list[RawPage]) -
         files.append(fetches.RawFile(url=page.url, path=str(path), sha256=digest, size=len(page.body)))
     (target / "urls.txt").write_text("".join(f"{f.path}\t{f.url}\n" for f in files), encoding="utf-8")
     return target, files
+
+
+def replay(conn: sqlite3.Connection, source: str, fetch_id: int) -> Parsed:
+    """Parse the raw files kept for one logged fetch again (to debug a failure); writes nothing.
+
+    Raises:
+        SourceError: the payload still does not validate (the same error as the original fetch).
+        DataError: no raw files are recorded for that fetch, or one of them is gone.
+    """
+    files = fetches.raw_files(conn, fetch_id)
+    if not files:
+        raise DataError(f"fetch_log: no raw files recorded for fetch {fetch_id}")
+    try:
+        pages = [RawPage(url=f.url, body=Path(f.path).read_bytes(), status=200) for f in files]
+    except OSError as exc:
+        raise DataError(f"raw file of fetch {fetch_id} unreadable: {exc}") from exc
+    return registry.get_source(source).parse(pages)
 
 
 def ensure_market_points(conn: sqlite3.Connection, now: Clock) -> int | None:

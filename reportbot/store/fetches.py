@@ -52,6 +52,7 @@ class FetchRecord:
     conflicts: int = 0
     error: str = ""
     raw_dir: str = ""
+    id: int = 0  # assigned by the log
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +208,7 @@ def _last(conn: sqlite3.Connection, source: str, *, ok: bool) -> FetchRecord | N
         conflicts=int(row["conflicts"]),
         error=row["error"],
         raw_dir=row["raw_dir"],
+        id=int(row["id"]),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import Ipo
+from reportbot.errors import SourceError
 from reportbot.pipeline import fetching
 from reportbot.store import db, fetches, market
 from reportbot.store import ipos as ipo_store
@@ -153,3 +154,15 @@ def test_offline_fetch_fails_clearly_and_reports_still_render(tmp_path: Path) ->
         assert preview.texts  # alerts still come from the stored data
     finally:
         conn.close()
+
+
+def test_failed_fetch_can_be_replayed_from_its_raw_files(
+    lconfig: Config, conn: sqlite3.Connection, feeds: Feeds
+) -> None:
+    feeds.put("em_bse50", "k", feeds.kline.replace('"899050"', '"899001"'))
+    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["em_bse50"])
+    failure = fetches.source_health(conn, "em_bse50").last_failure
+    assert failure is not None and failure.error == summary.failed[0].error
+    with pytest.raises(SourceError) as caught:
+        fetching.replay(conn, "em_bse50", failure.id)
+    assert str(caught.value) == failure.error
