@@ -33,6 +33,9 @@ def open_store(config: Config, now: Clock) -> sqlite3.Connection:
     """Open the database, loading the bundled dataset on first use."""
     conn = db.connect(config.paths.database)
     ensure_bundled(conn, now)
+    from reportbot.pipeline.fetching import ensure_market_points  # fetching imports this module
+
+    ensure_market_points(conn, now)
     return conn
 
 
