@@ -24,24 +24,13 @@ from reportbot.sources.base import FetchRequest, Parsed, Source
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.store import db, fetches, market
 from reportbot.store import ipos as ipo_store
-from reportbot.store.merge import BUNDLED, merge_ipos
+from reportbot.store.merge import merge_ipos, source_rank
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
 
-# Merge ranks (higher wins a conflict; every conflict is logged either way): the exchange's own list is
-# authoritative for the calendar, Eastmoney's BSE issue report for terms and outcomes.
-CALENDAR_FIELDS = frozenset({"name", "legacy_code", "apply_date", "issue_result_date", "listing_date"})
-CALENDAR_RANK = {"bse_newshare": 3, "em_issueinfo": 2, "em_ipoapply": 1, BUNDLED: 0}
-TERMS_RANK = {"em_issueinfo": 3, "bse_newshare": 2, "em_ipoapply": 1, BUNDLED: 0}
 MARGIN_FIRST_MONTH = date(2022, 1, 1)
-
-
-def rank(source: str, field_name: str) -> int:
-    """The merge rank of ``source`` for one IPO field (see README "Live data sources")."""
-    table = CALENDAR_RANK if field_name in CALENDAR_FIELDS else TERMS_RANK
-    return table.get(source, 0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,7 +185,7 @@ def month_ends(cal: pipeline.TradingCalendar, start: date, today: date) -> list[
 def _write(conn: sqlite3.Connection, name: str, parsed: Parsed, started: datetime, raw_dir: Path) -> SourceOutcome:
     inserted = updated = unchanged = conflicts = 0
     if parsed.ipos:
-        merged = merge_ipos(conn, parsed.ipos, source=name, rank=rank, now=started)
+        merged = merge_ipos(conn, parsed.ipos, source=name, rank=source_rank, now=started)
         inserted, updated, unchanged, conflicts = merged.inserted, merged.updated, merged.unchanged, merged.conflicts
     for result in (
         market.upsert_index_bars(conn, parsed.bars, source=name),

@@ -32,6 +32,18 @@ _LEGACY = re.compile(r"^(83|87|43)\d{4}$")
 _NOT_MERGED = frozenset({"code", "segment", "sources", "notes", "name_aliases"})
 Rank = Callable[[str, str], int]
 
+# Merge ranks (higher wins a conflict; every conflict is logged either way): the exchange's own list is
+# authoritative for the calendar, Eastmoney's BSE issue report for terms and outcomes.
+CALENDAR_FIELDS = frozenset({"name", "legacy_code", "apply_date", "issue_result_date", "listing_date"})
+CALENDAR_RANK = {"bse_newshare": 3, "em_issueinfo": 2, "em_ipoapply": 1, BUNDLED: 0}
+TERMS_RANK = {"em_issueinfo": 3, "bse_newshare": 2, "em_ipoapply": 1, BUNDLED: 0}
+
+
+def source_rank(source: str, field_name: str) -> int:
+    """The merge rank of ``source`` for one IPO field (see README "Live data sources")."""
+    table = CALENDAR_RANK if field_name in CALENDAR_FIELDS else TERMS_RANK
+    return table.get(source, 0)
+
 
 @dataclass(frozen=True)
 class MergeResult:
@@ -96,6 +108,8 @@ def _insert(conn: sqlite3.Connection, new: dict[str, Any], source: str, now: dat
     cols = [*IPO_FIELDS, "updated_at", "updated_by"]
     values = [new.get(c) for c in IPO_FIELDS] + [now.isoformat(), source]
     conn.execute(f"INSERT INTO ipos ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+    if source == BUNDLED:  # a field without a recorded owner belongs to the bundled dataset
+        return
     for name in IPO_FIELDS:
         if name not in _NOT_MERGED and new.get(name) is not None:
             fetches.set_field_source(conn, new["code"], name, source)

@@ -16,7 +16,7 @@ from reportbot.pipeline import fetching
 from reportbot.sources import registry
 from reportbot.sources.http import HttpClient
 from reportbot.store import db, fetches, market
-from reportbot.store.merge import merge_ipos
+from reportbot.store.merge import merge_ipos, source_rank
 from tests.conftest import fixed_now
 from tests.sources.conftest import KLINE_PATH, Feeds
 
@@ -72,11 +72,11 @@ def test_merge_tolerates_display_precision_and_ranks_sources(store: sqlite3.Conn
     stamp = fixed_now()
     near = Ipo(code="920059", name="双英集团", online_winning_rate_pct=0.02793)  # stored 0.027934
     with db.transaction(store):
-        first = merge_ipos(store, [near], source="em_ipoapply", rank=fetching.rank, now=stamp)
+        first = merge_ipos(store, [near], source="em_ipoapply", rank=source_rank, now=stamp)
         assert first.conflicts == 0 and first.updated == 1  # only its name joins the row's sources
-        assert merge_ipos(store, [near], source="em_ipoapply", rank=fetching.rank, now=stamp).unchanged == 1
+        assert merge_ipos(store, [near], source="em_ipoapply", rank=source_rank, now=stamp).unchanged == 1
         low = merge_ipos(
-            store, [Ipo(code="920059", name="双英", issue_pe=13.5)], source="em_ipoapply", rank=fetching.rank, now=stamp
+            store, [Ipo(code="920059", name="双英", issue_pe=13.5)], source="em_ipoapply", rank=source_rank, now=stamp
         )
     assert low.conflicts == 2  # name and issue_pe differ from the bundled values
     row = store.execute(
@@ -90,7 +90,7 @@ def test_merge_tolerates_display_precision_and_ranks_sources(store: sqlite3.Conn
             store,
             [Ipo(code="920059", name="双英集团", issue_pe=12.99)],
             source="bse_newshare",
-            rank=fetching.rank,
+            rank=source_rank,
             now=stamp,
         )
     row = store.execute("SELECT name, issue_pe FROM ipos WHERE code = '920059'").fetchone()
