@@ -75,6 +75,7 @@ class ModelConfig:
     min_train_size: int = 30
     interval_level: float = 0.8
     winning_rate_lookback: int = 5
+    industry_min_count: int = 8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +146,7 @@ class ScheduleConfig:
     directory: Path = Path("schedules")
     lock_file: Path = Path("output/serve.lock")
     default_misfire_grace_s: int = 3600
+    job_store: Path | None = None  # None: <database stem>-jobs.sqlite3 beside the database
 
 
 @dataclass(frozen=True, kw_only=True)
