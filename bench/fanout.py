@@ -105,7 +105,8 @@ def unlimited(work: Path, subscribers: int) -> None:
         count = int(info["delivered"])  # type: ignore[call-overload]
         span = float(info["last_at"]) - float(info["first_at"])  # type: ignore[arg-type]
         print(
-            f"1. unlimited ({PROCESSES} sender processes): {count} messages to {subscribers} subscribers; first to last message "
+            f"1. unlimited ({PROCESSES} sender processes): {count} messages to {subscribers} subscribers; "
+            f"first to last message "
             f"{span:.2f} s = {(count - 1) / span:,.0f} messages/s (whole `alerts send` process incl. "
             f"start-up and planning: {elapsed:.2f} s = {count / elapsed:,.0f} messages/s)"
         )
@@ -158,7 +159,8 @@ def killed(work: Path, subscribers: int, kill_after: int) -> None:
         duplicates = sum(count - 1 for count in per_chat.values() if count > 1)
         missing = subscribers - len(per_chat)
         print(
-            f"3. SIGKILL of the run ({PROCESSES} sender processes) after {at_kill} delivered, restarted ({rerun.stdout.strip()}): "
+            f"3. SIGKILL of the run ({PROCESSES} sender processes) after {at_kill} delivered, "
+            f"restarted ({rerun.stdout.strip()}): "
             f"{len(per_chat)} subscribers alerted, duplicates {duplicates}, missing {missing}"
         )
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from datetime import date
 from reportbot.config import Config
 from reportbot.domain import Ipo, Prediction, SubscriberSettings
 from reportbot.errors import ConfigError, ModelError, NoDataError
-from reportbot.pipeline import calendar_for
+from reportbot.pipeline import calendar_for, modeling
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import alert
 from reportbot.tradingcal import TradingCalendar
@@ -20,25 +19,15 @@ log = logging.getLogger(__name__)
 Predictor = Callable[[Config, sqlite3.Connection, Ipo, SubscriberSettings], Prediction]
 
 
-def load_predictor() -> Predictor | None:
-    """``reportbot.pipeline.modeling.predict_ipo`` when the model module is installed, else None."""
-    try:
-        module = importlib.import_module("reportbot.pipeline.modeling")
-    except ImportError:
-        return None
-    found: Predictor | None = getattr(module, "predict_ipo", None)
-    return found
-
-
 class AlertComposer:
     """Per-subscriber alert texts, with predictions cached per IPO and settings."""
 
     def __init__(self, config: Config, conn: sqlite3.Connection, predictor: Predictor | None = None) -> None:
-        """``predictor`` defaults to :func:`load_predictor`."""
+        """``predictor`` defaults to the model's ``predict_ipo`` (tests pass synthetic predictions)."""
         self.config = config
         self.conn = conn
         self.calendar: TradingCalendar = calendar_for(config)
-        self.predictor = predictor if predictor is not None else load_predictor()
+        self.predictor: Predictor = predictor or modeling.predict_ipo
         self._predictions: dict[tuple[str, SubscriberSettings], tuple[Prediction | None, str]] = {}
         self._texts: dict[tuple[str, str, SubscriberSettings], str] = {}
 
@@ -46,14 +35,11 @@ class AlertComposer:
         """The model's prediction (or None) and the Chinese note shown when it is absent."""
         key = (ipo.code, settings)
         if key not in self._predictions:
-            if self.predictor is None:
-                self._predictions[key] = (None, alert.NO_MODEL)
-            else:
-                try:
-                    self._predictions[key] = (self.predictor(self.config, self.conn, ipo, settings), "")
-                except (ModelError, NoDataError) as exc:
-                    log.warning("prediction for %s failed: %s", ipo.code, exc)
-                    self._predictions[key] = (None, "模型预测暂缺（模型无法对该股给出预测）")
+            try:
+                self._predictions[key] = (self.predictor(self.config, self.conn, ipo, settings), "")
+            except (ModelError, NoDataError) as exc:
+                log.warning("prediction for %s failed: %s", ipo.code, exc)
+                self._predictions[key] = (None, alert.NO_PREDICTION)
         return self._predictions[key]
 
     def text(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> str:
@@ -69,7 +55,7 @@ class AlertComposer:
             )
             prediction, note = self.prediction(ipo, settings)
             self._texts[key] = alert.format_subscriber_alert(
-                terms, prediction, settings, event=event, prediction_note=note or alert.NO_MODEL
+                terms, prediction, settings, event=event, prediction_note=note or alert.NO_PREDICTION
             )
         return self._texts[key]
 

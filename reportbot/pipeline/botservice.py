@@ -76,7 +76,9 @@ class StoreBotBackend:
         lines = [f"近期北交所新股申购（按您的设置，资金 {zhfmt.cny(settings.capital_cny)}）："]
         for ipo in ipos:
             prediction, note = self.composer.prediction(ipo, settings)
-            advice = prediction.advice if prediction is not None else f"{zhfmt.MISSING}（{note or alert.NO_MODEL}）"
+            advice = (
+                prediction.advice if prediction is not None else f"{zhfmt.MISSING}（{note or alert.NO_PREDICTION}）"
+            )
             lines.append(
                 f"• {zhfmt.day_week(ipo.apply_date)} {ipo.name}（{ipo.code}）发行价 {zhfmt.num(ipo.issue_price)} 元，"
                 f"建议：{advice}"

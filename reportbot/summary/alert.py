@@ -99,7 +99,7 @@ EVENT_TITLES = {
     EVENT_RESULT: "【北交所新股·中签率公布】",
     EVENT_LISTING: "【北交所新股·今日上市】",
 }
-NO_MODEL = "模型预测暂缺（模型模块未启用）"
+NO_PREDICTION = "模型预测暂缺（此前已知结果的新股太少，模型无法给出预测）"
 
 
 def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
@@ -108,7 +108,9 @@ def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
         return calendar.previous_trading_day(ipo.apply_date) if ipo.apply_date else None
     if event == EVENT_MORNING:
         return ipo.apply_date
-    if event == EVENT_RESULT:
+    if event == EVENT_RESULT:  # the announced result day, else T+3 trading days (as in the bundled data)
+        if ipo.issue_result_date is None and ipo.apply_date is not None:
+            return calendar.add_trading_days(ipo.apply_date, 3)
         return ipo.issue_result_date
     if event == EVENT_LISTING:
         return ipo.listing_date
@@ -142,7 +144,7 @@ def format_subscriber_alert(
     settings: SubscriberSettings,
     *,
     event: str,
-    prediction_note: str = NO_MODEL,
+    prediction_note: str = NO_PREDICTION,
 ) -> str:
     """One subscriber's alert for one IPO and event (plain Chinese text; may exceed 4096 characters)."""
     ipo = terms.ipo

@@ -77,7 +77,7 @@ def test_absent_values_say_missing(config: Config) -> None:
     assert "申购代码：暂缺（数据源未提供）" in text
     assert "行业市盈率 暂缺 倍" in text
     assert "申购上限：暂缺；顶格申购需资金：暂缺" in text
-    assert "首日涨幅预测：模型预测暂缺（模型模块未启用）" in text
+    assert "首日涨幅预测：模型预测暂缺（此前已知结果的新股太少" in text
     assert "建议：暂缺" in text
     assert "【北交所新股申购提醒·今日申购】" in text
 
