@@ -7,6 +7,7 @@ over the store), so this module stays in the notify layer and talks only to Tele
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import re
 from pathlib import Path
@@ -320,14 +321,28 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message("抱歉，处理时出错，请稍后再试。")
 
 
-def build_application(config: Config, backend: BotBackend, *, token: str | None = None) -> Application:
-    """The bot application (long polling by ``run_polling``; ``reportbot serve`` may run it beside the scheduler).
+DEFAULT_BACKEND = "reportbot.pipeline.botservice:backend_for"
+
+
+def default_backend(config: Config) -> BotBackend:
+    """The store-backed backend, resolved by name: notify sits below pipeline and may not import it."""
+    module, _, name = DEFAULT_BACKEND.partition(":")
+    factory = getattr(importlib.import_module(module), name)
+    backend: BotBackend = factory(config)
+    return backend
+
+
+def build_application(config: Config, backend: BotBackend | None = None, *, token: str | None = None) -> Application:
+    """The bot application (long polling by ``run_polling``; ``reportbot serve`` runs it beside the scheduler).
+
+    Without ``backend`` the bot opens the configured store (:data:`DEFAULT_BACKEND`).
 
     Raises:
         ConfigError: no token in ``[telegram].token_env`` / ``token_file``.
     """
     token = token or read_token(config)
     install_token_redaction(token)
+    backend = backend if backend is not None else default_backend(config)
     tg = config.telegram
     app = ApplicationBuilder().token(token).base_url(tg.base_url).base_file_url(tg.base_file_url).build()
     handlers = BotHandlers(config, backend)

@@ -7,13 +7,14 @@ import importlib
 import io
 import logging
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE, SubscriberSettings
+from reportbot.domain import SEGMENT_BSE, TZ, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
-from reportbot.pipeline import Clock, render_monthly
+from reportbot.pipeline import Clock, open_store, render_monthly
 from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
@@ -123,6 +124,17 @@ class StoreBotBackend:
             return render_monthly(self.config, self.conn, self.now, month)[0]
         except NoDataError:
             return None
+
+
+def backend_for(config: Config, now: Clock | None = None) -> StoreBotBackend:
+    """A backend over the configured store, for ``build_application(config)`` (e.g. in ``reportbot serve``)."""
+    clock = now or _beijing_now
+    return StoreBotBackend(config, open_store(config, clock), clock)
+
+
+def _beijing_now() -> datetime:
+    # The long-running bot's own clock when the caller gives none; everything below takes it as a parameter.
+    return datetime.now(TZ)
 
 
 CSV_COLUMNS = ("chat_id", "name", "capital_cny", "annual_rate", "min_probability", "active")

@@ -170,3 +170,25 @@ def test_token_not_in_bot_logs(
 def test_unknown_code_has_no_brief(tg_config: Config, store: sqlite3.Connection) -> None:
     backend = StoreBotBackend(tg_config, store, fixed_now)
     assert backend.ipo_brief(1, "999999") is None
+
+
+def test_config_only_application_uses_the_configured_store(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """`reportbot serve` calls build_application(config): the bot then opens the configured database."""
+
+    async def main() -> None:
+        app = build_application(tg_config)
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                assert "已订阅" in await _say(tg_server, "/subscribe", chat=77)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+
+    asyncio.run(main())
+    found = sub_store.get_subscriber(store, 77)
+    assert found is not None and found.active
