@@ -9,20 +9,24 @@ them), then sends what is still ``pending`` (Telegram never got those).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
 import sqlite3
 import threading
 import zlib
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+import filelock
+
 from reportbot.config import Config
 from reportbot.domain import Ipo, SubscriberSettings
+from reportbot.errors import NotifyError
 from reportbot.notify import email, webhooks
 from reportbot.notify import telegram as tg
 from reportbot.notify.base import DeliveryResult
@@ -36,6 +40,7 @@ from reportbot.summary import alert
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_RECIPIENT = "默认设置"
+LOCK_WAIT_S = 1800.0  # a 10,000-subscriber fan-out at 30 msg/s takes about 6 minutes
 SENT_BATCH = 64  # final "sent" marks committed together
 
 
@@ -75,12 +80,51 @@ def send_alerts(
     events = alert.EVENTS if event is None else (event,)
     due = due_alerts(config, conn, as_of, event)
     composer = AlertComposer(config, conn, predictor)
-    channels = config.notify.alert_channels
     subscribers = sub_store.list_subscribers(conn, active_only=True)
     if dry_run:
         return _dry_run(config, conn, as_of, events, due, composer, subscribers)
+    with delivery_lock(config):
+        return _send_locked(config, conn, now, as_of, events, due, composer, subscribers)
+
+
+@contextlib.contextmanager
+def delivery_lock(config: Config) -> Iterator[None]:
+    """One delivery run at a time per database (a second waits): recovery assumes nothing else is sending.
+
+    The lock is an OS file lock, so a killed run releases it.
+
+    Raises:
+        NotifyError: another run held the lock for longer than LOCK_WAIT_S.
+    """
+    path = Path(f"{config.paths.database}.delivery.lock")
+    lock = filelock.FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        log.info("waiting for another delivery run (lock %s)", path)
+        try:
+            lock.acquire(timeout=LOCK_WAIT_S)
+        except filelock.Timeout as exc:
+            raise NotifyError(f"another delivery run has held {path} for over {LOCK_WAIT_S} s") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _send_locked(
+    config: Config,
+    conn: sqlite3.Connection,
+    now: Clock,
+    as_of: date,
+    events: tuple[str, ...],
+    due: list[tuple[str, Ipo]],
+    composer: AlertComposer,
+    subscribers: list[sub_store.Subscriber],
+) -> DeliverySummary:
     conn.execute("PRAGMA synchronous=NORMAL")  # commits survive SIGKILL; only power loss could lose one
     by_code = {ipo.code: ipo for _, ipo in due}
+    channels = config.notify.alert_channels
     with db.transaction(conn):
         recovered = ledger.recover_in_doubt(conn, now=now())
         planned = ledger.plan(conn, _planned(channels, subscribers, due, as_of), now=now())
@@ -351,6 +395,13 @@ def deliver_monthly_report(
     paths = render_monthly(config, conn, now, month)
     pdf = paths[0]
     month = month or pdf.stem.removeprefix("bse-monthly-")
+    with delivery_lock(config):
+        return _deliver_report_locked(config, conn, now, pdf, month)
+
+
+def _deliver_report_locked(
+    config: Config, conn: sqlite3.Connection, now: Clock, pdf: Path, month: str
+) -> DeliverySummary:
     item, today = f"report:{month}", now().date()
     planned_rows = [
         ledger.PlannedDelivery(channel=tg.CHANNEL, recipient=str(c), item=item, event="monthly", event_date=today)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from reportbot.cli import cli
 from reportbot.config import Config
 from reportbot.domain import SubscriberSettings
+from reportbot.errors import NotifyError
 from reportbot.pipeline import delivery
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
@@ -155,3 +156,20 @@ def test_fan_out_over_forked_processes(
     assert (summary.sent, summary.failed) == (10, 0)
     assert sorted(m.chat_id for m in tg_server.sent()) == chats
     assert ledger.counts(store) == {"sent": 10}
+
+
+def test_a_second_run_waits_for_the_first(tg_config: Config, store: sqlite3.Connection) -> None:
+    import filelock
+
+    from reportbot.pipeline import delivery as module
+
+    held = filelock.FileLock(f"{tg_config.paths.database}.delivery.lock")
+    held.acquire()
+    try:
+        original = module.LOCK_WAIT_S
+        module.LOCK_WAIT_S = 0.2
+        with pytest.raises(NotifyError, match=r"another delivery run has held .*delivery\.lock"):
+            delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    finally:
+        module.LOCK_WAIT_S = original
+        held.release()
