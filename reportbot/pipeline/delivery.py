@@ -30,6 +30,7 @@ from reportbot.errors import NotifyError
 from reportbot.notify import email, webhooks
 from reportbot.notify import telegram as tg
 from reportbot.notify.base import DeliveryResult
+from reportbot.notify.console import ConsoleNotifier
 from reportbot.pipeline import Clock, render_monthly
 from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings, due_alerts
 from reportbot.store import db
@@ -250,14 +251,14 @@ def _dry_run(
 ) -> DeliverySummary:
     sent = {(r.channel, r.recipient, r.item, r.event) for r in ledger.list_rows(conn, status=ledger.SENT)}
     targets = [(str(s.chat_id), s.settings) for s in subscribers] or [(DEFAULT_RECIPIENT, default_settings(config))]
-    messages = []
+    console = ConsoleNotifier()
     for event, ipo in due:
         for channel in config.notify.alert_channels:
             chosen = targets if channel == tg.CHANNEL else [(channel, default_settings(config))]
             for recipient, settings in chosen:
                 if (channel, recipient, ipo.code, event) not in sent:
-                    messages.append((f"{channel}:{recipient}", composer.text(ipo, event, settings)))
-    return DeliverySummary(as_of=as_of, events=events, due=len(due), dry_run=True, messages=tuple(messages))
+                    console.send_text(f"{channel}:{recipient}", composer.text(ipo, event, settings))
+    return DeliverySummary(as_of=as_of, events=events, due=len(due), dry_run=True, messages=tuple(console.messages))
 
 
 class _Run:
