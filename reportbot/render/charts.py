@@ -46,7 +46,7 @@ def monthly_history_chart(
 ) -> str:
     """Bars: IPOs listed per month; line: mean first-day return (%) where known."""
     use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.7), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.0, 2.45), dpi=100)
     try:
         x = list(range(len(months)))
         ax.bar(x, counts, color="#c9d6e8", label="上市数量（只，左轴）")
@@ -97,7 +97,7 @@ def returns_bar_chart(font: CjkFont, names: Sequence[str], returns: Sequence[flo
 def bse50_chart(font: CjkFont, series: Sequence[tuple[date, float]], month_start: date, month_end: date) -> str:
     """北证50 daily closes over the stored range, the report month shaded."""
     use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
     try:
         ax.plot([d for d, _ in series], [c for _, c in series], color=BLUE, linewidth=1.2)  # type: ignore[arg-type]
         ax.axvspan(month_start, month_end, color="#f3dede", zorder=0)  # type: ignore[arg-type]
@@ -113,7 +113,7 @@ def bse50_chart(font: CjkFont, series: Sequence[tuple[date, float]], month_start
 def return_distribution_chart(font: CjkFont, history: Sequence[float], month: Sequence[float]) -> str:
     """Histogram of every known first-day return, the month's IPOs marked as ticks."""
     use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
     try:
         hi = max([*history, *month, 100.0])
         lo = min([*history, *month, 0.0])

@@ -39,7 +39,9 @@ SECTIONS = (
 
 def _html(config: Config, r: report.MonthlyReport) -> str:
     font = reports.report_font(config)
-    return reports.render_monthly_html(config, r, font, {k: None for k in ("history", "distribution", "bse50", "scatter", "backtest")}).html
+    return reports.render_monthly_html(
+        config, r, font, {k: None for k in ("history", "distribution", "bse50", "scatter", "backtest")}
+    ).html
 
 
 def _build(store: sqlite3.Connection, config: Config, month: str, **kw: object) -> report.MonthlyReport:
@@ -78,9 +80,26 @@ def test_market_absent_says_fetch(store: sqlite3.Connection, config: Config) -> 
 
 def test_market_present_is_used_with_its_source(store: sqlite3.Connection, config: Config) -> None:
     series = [(date(2026, 7, 31), 1000.0), (date(2026, 8, 14), 1010.0), (date(2026, 8, 31), 1038.0)]
-    figs = [MarketFigure(month="2026-08", metric="bse50_pe", value=43.78, unit="倍", source="bse.cn 月报", as_of=date(2026, 9, 1))]
-    prev = [MarketFigure(month="2026-07", metric="bse50_pe", value=40.0, unit="倍", source="bse.cn 月报", as_of=date(2026, 8, 1))]
-    points = [MarketPoint(day=date(2026, 8, 20), metric="margin_balance_yi", value=77.39, unit="亿元", source="news.example", note="两融余额")]
+    figs = [
+        MarketFigure(
+            month="2026-08", metric="bse50_pe", value=43.78, unit="倍", source="bse.cn 月报", as_of=date(2026, 9, 1)
+        )
+    ]
+    prev = [
+        MarketFigure(
+            month="2026-07", metric="bse50_pe", value=40.0, unit="倍", source="bse.cn 月报", as_of=date(2026, 8, 1)
+        )
+    ]
+    points = [
+        MarketPoint(
+            day=date(2026, 8, 20),
+            metric="margin_balance_yi",
+            value=77.39,
+            unit="亿元",
+            source="news.example",
+            note="两融余额",
+        )
+    ]
     view = market.build_market_view("2026-08", series, figs, prev, points)
     assert view.bse50_change_pct == pytest.approx(3.8)
     text = _html(config, _build(store, config, "2026-08", market=view))
@@ -110,7 +129,9 @@ def test_upcoming_rows_show_advice_and_breakeven(store: sqlite3.Connection, conf
     settings = reports.settings_for(config)
     cal = reports._calendar(config)
     pred = synthetic_prediction(ipo.code, ipo.apply_date, 88.8)
-    b = brief.build_brief(ipo, cal, settings, pred, prediction_reason="", refund_offset=2, data_as_of=None, generated_at=fixed_now())
+    b = brief.build_brief(
+        ipo, cal, settings, pred, prediction_reason="", refund_offset=2, data_as_of=None, generated_at=fixed_now()
+    )
     text = _html(config, _build(store, config, "2026-08", upcoming=[b]))
     assert "百瑞吉" in text and "88.8%" in text and "申购</td>" in text
     assert b.winning_rate_pct == 0.03 and b.freeze_days == 2

@@ -44,13 +44,21 @@ def test_flat_sentence() -> None:
 
 
 def test_missing_value_says_why() -> None:
-    text = nr.compare_sentence("首日平均涨幅为", None, 10.0, nr.pct_fmt(), missing_reason="当月上市新股均无首日涨幅数据")
+    text = nr.compare_sentence(
+        "首日平均涨幅为", None, 10.0, nr.pct_fmt(), missing_reason="当月上市新股均无首日涨幅数据"
+    )
     assert text == "首日平均涨幅为暂缺（当月上市新股均无首日涨幅数据）。"
 
 
 @pytest.mark.parametrize(
     ("rank", "phrase"),
-    [(95, "处于历史高位"), (75, "处于历史偏高水平"), (50, "处于历史中等水平"), (20, "处于历史偏低水平"), (5, "处于历史低位")],
+    [
+        (95, "处于历史高位"),
+        (75, "处于历史偏高水平"),
+        (50, "处于历史中等水平"),
+        (20, "处于历史偏低水平"),
+        (5, "处于历史低位"),
+    ],
 )
 def test_level_phrase(rank: float, phrase: str) -> None:
     assert nr.level_phrase(rank) == phrase
