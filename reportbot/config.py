@@ -75,6 +75,7 @@ class ModelConfig:
     min_train_size: int = 30
     interval_level: float = 0.8
     winning_rate_lookback: int = 5
+    industry_min_count: int = 8
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -154,6 +154,10 @@ class Prediction:
     advice: str  # ADVICE_SUBSCRIBE / ADVICE_CAUTION / ADVICE_AVOID
     train_size: int
     dropped_factors: tuple[str, ...] = ()
+    # appended by the model: (Chinese factor label, coefficient × value) pairs summing to the prediction,
+    # and the realised first-day return when known (walk-forward predictions of past IPOs)
+    contributions: tuple[tuple[str, float], ...] = ()
+    actual_return_pct: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +173,7 @@ class MetricSet:
     break_precision: float | None = None
     break_recall: float | None = None
     brier_beats_breakeven: float | None = None
+    brier_break: float | None = None  # appended: Brier score of P(破发)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +183,7 @@ class Evaluation:
     sample: str  # e.g. "至2024-03" or "全部"
     model: MetricSet
     baselines: tuple[MetricSet, ...]
+    reference: MetricSet | None = None  # appended: seed 003's in-sample figures (n=0: not stated)
 
 
 @dataclass(frozen=True, kw_only=True)

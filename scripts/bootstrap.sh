@@ -79,8 +79,8 @@ case "$MODE" in
     echo "PDF: $pdf"
     ;;
   test)
-    .venv/bin/ruff check reportbot tests bench scripts
-    .venv/bin/ruff format --check reportbot tests bench scripts
+    .venv/bin/ruff check
+    .venv/bin/ruff format --check
     .venv/bin/mypy
     .venv/bin/lint-imports
     .venv/bin/pytest

@@ -1,0 +1,136 @@
+"""Factors of seed 003's first-day-return model, each computed only from what was known before T.
+
+An outcome (first-day return) counts as known before the subscription day T only when the IPO listed
+strictly before T. The 北证50 factor uses index closes strictly before T. A factor the data lacks is
+``None`` and is never filled with an invented value; :mod:`reportbot.model.walkforward` drops it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from reportbot.domain import Ipo
+from reportbot.errors import ConfigError
+
+RECENT3 = "recent3_mean_return"
+BSE50 = "bse50_5d_return"
+LOG_PRICE = "log_issue_price"
+LOG_FUNDS = "log_raised_funds"
+PE_RELATIVE = "pe_relative"
+INDUSTRY = "industry"
+PROFIT_GROWTH = "net_profit_growth"
+INDUSTRY_EXCESS = "industry_excess_return"
+
+FACTOR_LABELS: dict[str, str] = {
+    RECENT3: "近3只新股首日涨幅均值",
+    BSE50: "北证50近5日涨幅",
+    LOG_PRICE: "发行价（对数）",
+    LOG_FUNDS: "募资总额（对数）",
+    PE_RELATIVE: "发行市盈率/行业市盈率",
+    INDUSTRY: "行业（证监会行业大类）",
+    PROFIT_GROWTH: "净利润同比增速",
+    INDUSTRY_EXCESS: "细分行业近月超额收益",
+}
+NUMERIC_FACTORS = (RECENT3, BSE50, LOG_PRICE, LOG_FUNDS, PE_RELATIVE)
+# Seed 003 used these, but neither the bundled data nor the live sources carry them.
+UNAVAILABLE: dict[str, str] = {
+    PROFIT_GROWTH: "数据中暂缺（内置数据与实时数据源均无净利润增速）",
+    INDUSTRY_EXCESS: "数据中暂缺（无细分行业指数日线，无法计算超额收益）",
+}
+UNKNOWN_INDUSTRY = "未知"
+BSE50_MAX_GAP = timedelta(days=10)  # the last close before T must be this recent to count
+BSE50_WINDOW = 5  # trading days
+
+
+@dataclass(frozen=True, kw_only=True)
+class FactorRow:
+    """One IPO with a subscription day T: its factors as of T and (when known) its outcome."""
+
+    code: str
+    apply_date: date
+    listing_date: date | None
+    actual_return_pct: float | None
+    values: dict[str, float | None] = field(default_factory=dict)
+    industry: str = UNKNOWN_INDUSTRY
+    recent3: float | None = None  # same as values[RECENT3]; kept for the naive baseline
+    known_returns: tuple[float, ...] = ()  # every outcome known before T (trailing baseline)
+
+
+def check_factor_names(names: Sequence[str]) -> None:
+    """Raise ConfigError naming the first factor of ``[model].factors`` that the model does not know."""
+    for name in names:
+        if name not in FACTOR_LABELS:
+            raise ConfigError(f"[model].factors: unknown factor {name!r} (known: {', '.join(FACTOR_LABELS)})")
+
+
+class OutcomeHistory:
+    """First-day returns ordered by listing date, for "known before T" look-ups in O(log n)."""
+
+    def __init__(self, ipos: Sequence[Ipo]) -> None:
+        """Keep every IPO that has both a listing date and a first-day return."""
+        known = sorted(
+            (i for i in ipos if i.listing_date is not None and i.first_day_return_pct is not None),
+            key=lambda i: (i.listing_date, i.code),
+        )
+        self._days = [i.listing_date for i in known]
+        self._returns = [float(i.first_day_return_pct) for i in known]  # type: ignore[arg-type]
+
+    def known_before(self, day: date) -> list[float]:
+        """Returns of IPOs listed strictly before ``day``, oldest first."""
+        return self._returns[: bisect.bisect_left(self._days, day)]  # type: ignore[type-var]
+
+
+def bse50_return(closes: Sequence[tuple[date, float]], t: date) -> float | None:
+    """北证50 return (percent) over the 5 trading days before T, from closes strictly before T.
+
+    None when the series does not reach the last trading days before T.
+    """
+    days = [d for d, _ in closes]
+    end = bisect.bisect_left(days, t)
+    if end <= BSE50_WINDOW or t - days[end - 1] > BSE50_MAX_GAP:
+        return None
+    last, first = closes[end - 1][1], closes[end - 1 - BSE50_WINDOW][1]
+    return (last / first - 1.0) * 100.0 if first else None
+
+
+def factor_rows(ipos: Sequence[Ipo], index_closes: Sequence[tuple[date, float]] = ()) -> list[FactorRow]:
+    """Factor rows, in subscription order, for every IPO with a subscription day T.
+
+    ``ipos`` are all IPOs of the segment (including those without T: their outcomes still count as known
+    once listed). ``index_closes`` is the 北证50 daily series (empty when never fetched).
+    """
+    history = OutcomeHistory(ipos)
+    closes = sorted(index_closes)
+    rows = []
+    for ipo in sorted((i for i in ipos if i.apply_date is not None), key=lambda i: (i.apply_date, i.code)):
+        t: date = ipo.apply_date  # type: ignore[assignment]
+        known = history.known_before(t)
+        recent3 = sum(known[-3:]) / 3 if len(known) >= 3 else None
+        values: dict[str, float | None] = {
+            RECENT3: recent3,
+            BSE50: bse50_return(closes, t) if closes else None,
+            LOG_PRICE: _log(ipo.issue_price),
+            LOG_FUNDS: _log(ipo.raised_funds_yi),
+            PE_RELATIVE: ipo.issue_pe / ipo.industry_pe if ipo.issue_pe and ipo.industry_pe else None,
+        }
+        rows.append(
+            FactorRow(
+                code=ipo.code,
+                apply_date=t,
+                listing_date=ipo.listing_date,
+                actual_return_pct=ipo.first_day_return_pct,
+                values=values,
+                industry=ipo.csrc_industry or UNKNOWN_INDUSTRY,
+                recent3=recent3,
+                known_returns=tuple(known),
+            )
+        )
+    return rows
+
+
+def _log(value: float | None) -> float | None:
+    return math.log(value) if value is not None and value > 0 else None

@@ -1,0 +1,106 @@
+"""OLS with heteroskedasticity-robust (HC3) standard errors and a predictive distribution.
+
+The predictive distribution of a new first-day return y at factors x is Student-t with ``df_resid``
+degrees of freedom, centre x·β and variance s² + x'V x, where s² is the residual variance and V the
+robust (HC3) covariance of β: the usual OLS prediction interval with the parameter uncertainty taken
+from the robust covariance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import stats
+
+from reportbot.errors import ModelError
+
+CONST = "const"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FitResult:
+    """A fitted OLS: coefficients with robust standard errors, fit statistics, what prediction needs."""
+
+    columns: tuple[str, ...]
+    params: tuple[float, ...]
+    bse: tuple[float, ...]  # robust standard errors
+    pvalues: tuple[float, ...]
+    cov: tuple[tuple[float, ...], ...]  # robust covariance of the coefficients
+    sigma2: float  # residual variance (SSR / df_resid)
+    df_resid: float
+    n: int
+    r2: float
+    cov_type: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Forecast:
+    """Predictive distribution of one outcome: Student-t(df) with centre ``mean`` and scale ``sd``."""
+
+    mean: float
+    sd: float
+    df: float
+
+    def interval(self, level: float) -> tuple[float, float]:
+        """Central predictive interval at ``level`` (e.g. 0.8)."""
+        q = float(stats.t.ppf(0.5 + level / 2.0, self.df))
+        return self.mean - q * self.sd, self.mean + q * self.sd
+
+    def prob_below(self, threshold: float) -> float:
+        """P(y < threshold)."""
+        return float(stats.t.cdf((threshold - self.mean) / self.sd, self.df))
+
+    def prob_above(self, threshold: float) -> float:
+        """P(y > threshold)."""
+        return 1.0 - self.prob_below(threshold)
+
+
+def fit_ols(y: Sequence[float], x: np.ndarray, columns: Sequence[str], cov_type: str = "HC3") -> FitResult:
+    """Fit y = Xβ + ε by OLS; ``x`` already holds the constant column named :data:`CONST`.
+
+    Raises:
+        ModelError: fewer rows than columns + 2, or a rank-deficient design.
+    """
+    y_arr = np.asarray(y, dtype=float)
+    n, k = x.shape
+    if n < k + 2:
+        raise ModelError(f"OLS: {n} rows for {k} columns ({', '.join(columns)}); need at least {k + 2}")
+    if np.linalg.matrix_rank(x) < k:
+        raise ModelError(f"OLS: design matrix is rank-deficient (columns: {', '.join(columns)})")
+    res = sm.OLS(y_arr, x).fit(cov_type=cov_type)
+    cov = np.asarray(res.cov_params())
+    if not np.all(np.isfinite(cov)):  # HC3 divides by 1 - leverage; a leverage of 1 makes it infinite
+        cov_type = "HC1"
+        res = sm.OLS(y_arr, x).fit(cov_type=cov_type)
+        cov = np.asarray(res.cov_params())
+    return FitResult(
+        columns=tuple(columns),
+        params=tuple(float(v) for v in res.params),
+        bse=tuple(float(v) for v in res.bse),
+        pvalues=tuple(float(v) for v in res.pvalues),
+        cov=tuple(tuple(float(v) for v in row) for row in cov),
+        sigma2=float(res.ssr / res.df_resid),
+        df_resid=float(res.df_resid),
+        n=n,
+        r2=float(res.rsquared),
+        cov_type=cov_type,
+    )
+
+
+def forecast(fit: FitResult, x: Sequence[float]) -> Forecast:
+    """The predictive distribution at factor row ``x`` (same column order as the fit, constant first)."""
+    xv = np.asarray(x, dtype=float)
+    if xv.shape != (len(fit.columns),):
+        raise ModelError(f"forecast: expected {len(fit.columns)} values ({', '.join(fit.columns)}), got {xv.shape}")
+    mean = float(xv @ np.asarray(fit.params))
+    var = fit.sigma2 + float(xv @ np.asarray(fit.cov) @ xv)
+    return Forecast(mean=mean, sd=math.sqrt(max(var, 1e-12)), df=fit.df_resid)
+
+
+def contributions(fit: FitResult, x: Sequence[float]) -> tuple[tuple[str, float], ...]:
+    """Each column's coefficient × value (they sum to the prediction)."""
+    return tuple((c, b * float(v)) for c, b, v in zip(fit.columns, fit.params, x, strict=True))

@@ -1,0 +1,152 @@
+"""Walk-forward fitting: each IPO is predicted by a model fitted only on outcomes known before its T.
+
+For a target with subscription day T the training rows are the IPOs (with a known T, so that their own
+factors are defined) that listed strictly before T. A numeric factor is used only when the target has it
+and at least ``coverage_min`` of the training rows have it; training then uses the complete rows.
+Industries with at least ``industry_min_count`` training rows get a dummy; the rest (and rows without
+an industry) form the base group.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from reportbot.errors import ModelError
+from reportbot.model import factors as fx
+from reportbot.model.logit import break_probability, fit_break_logit
+from reportbot.model.ols import CONST, FitResult, Forecast, fit_ols, forecast
+
+INDUSTRY_PREFIX = "industry="
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSpec:
+    """What to fit: the configured factor set and the walk-forward settings."""
+
+    factors: tuple[str, ...]
+    min_train_size: int = 30
+    interval_level: float = 0.8
+    industry_min_count: int = 8
+    coverage_min: float = 0.9
+    bse50_available: bool = False  # whether any 北证50 daily series exists at all
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowForecast:
+    """One out-of-sample prediction with the fit behind it."""
+
+    row: fx.FactorRow
+    forecast: Forecast
+    fit: FitResult
+    x: tuple[float, ...]
+    dropped: tuple[tuple[str, str], ...]  # (factor, Chinese reason)
+    train_size: int
+    p_break_logit: float | None = None  # Logit P(破发) on the numeric factors; None when not fittable
+
+    @property
+    def p_break(self) -> float:
+        """P(破发): the Logit's when it could be fitted, else the OLS predictive distribution's."""
+        return self.forecast.prob_below(0.0) if self.p_break_logit is None else self.p_break_logit
+
+
+def known_training_rows(rows: Sequence[fx.FactorRow], t: date) -> list[fx.FactorRow]:
+    """Rows whose outcome was known before ``t`` (listed strictly before it), in listing order."""
+    known = [r for r in rows if r.actual_return_pct is not None and r.listing_date is not None and r.listing_date < t]
+    return sorted(known, key=_listing_key)
+
+
+def _listing_key(r: fx.FactorRow) -> tuple[date, str]:
+    return (r.listing_date or date.min, r.code)
+
+
+def choose_factors(
+    target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: ModelSpec
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The numeric factors usable for ``target`` and the dropped factors with their reasons."""
+    used: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for name in spec.factors:
+        label = fx.FACTOR_LABELS[name]
+        if name in fx.UNAVAILABLE:
+            dropped.append((name, fx.UNAVAILABLE[name]))
+        elif name == fx.INDUSTRY:
+            continue
+        elif name == fx.BSE50 and not spec.bse50_available:
+            dropped.append((name, "无北证50日线数据（内置数据不含日线，需联网获取）"))
+        elif target.values.get(name) is None:
+            dropped.append((name, f"该股申购日前{label}暂缺"))
+        else:
+            share = sum(r.values.get(name) is not None for r in train) / max(len(train), 1)
+            if share < spec.coverage_min:
+                dropped.append((name, f"已知结果的样本中覆盖不足 {spec.coverage_min * 100:.0f}%（{share * 100:.0f}%）"))
+            else:
+                used.append(name)
+    return used, dropped
+
+
+def design(
+    target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: ModelSpec
+) -> tuple[list[str], np.ndarray, list[float], list[float], list[tuple[str, str]]]:
+    """Columns, training matrix, training outcomes, the target's row and the dropped factors."""
+    used, dropped = choose_factors(target, train, spec)
+    complete = [r for r in train if all(r.values.get(n) is not None for n in used)]
+    industries: list[str] = []
+    if fx.INDUSTRY in spec.factors:
+        counts: dict[str, int] = {}
+        for r in complete:
+            counts[r.industry] = counts.get(r.industry, 0) + 1
+        industries = sorted(k for k, v in counts.items() if v >= spec.industry_min_count and k != fx.UNKNOWN_INDUSTRY)
+        if len(industries) == len(counts):  # keep a base group so the dummies are not collinear with const
+            industries = industries[:-1]
+        if not industries:
+            dropped.append((fx.INDUSTRY, f"没有行业在已知结果样本中达到 {spec.industry_min_count} 只"))
+    columns = [CONST, *used, *(INDUSTRY_PREFIX + i for i in industries)]
+
+    def as_row(r: fx.FactorRow) -> list[float]:
+        return [1.0, *(float(r.values[n]) for n in used), *(1.0 if r.industry == i else 0.0 for i in industries)]  # type: ignore[arg-type]
+
+    x = np.array([as_row(r) for r in complete], dtype=float).reshape(len(complete), len(columns))
+    y = [float(r.actual_return_pct) for r in complete]  # type: ignore[arg-type]
+    return columns, x, y, as_row(target), dropped
+
+
+def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: ModelSpec) -> RowForecast | None:
+    """Fit on ``train`` and predict ``target``; None when fewer than ``min_train_size`` complete rows."""
+    columns, x, y, x_target, dropped = design(target, train, spec)
+    if len(y) < max(spec.min_train_size, len(columns) + 2):
+        return None
+    try:
+        fit = fit_ols(y, x, columns)
+    except ModelError:
+        return None
+    numeric = [i for i, c in enumerate(columns) if not c.startswith(INDUSTRY_PREFIX)]
+    logit = fit_break_logit(y, x[:, numeric])
+    return RowForecast(
+        row=target,
+        forecast=forecast(fit, x_target),
+        fit=fit,
+        x=tuple(x_target),
+        dropped=tuple(dropped),
+        train_size=len(y),
+        p_break_logit=None if logit is None else break_probability(logit, [x_target[i] for i in numeric]),
+    )
+
+
+def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForecast]:
+    """Predict every row (in subscription order) from the rows whose outcomes were known before its T."""
+    known = sorted(
+        (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None), key=_listing_key
+    )
+    listing_days = [r.listing_date for r in known]
+    out = []
+    for target in sorted(rows, key=lambda r: (r.apply_date, r.code)):
+        train = known[: bisect.bisect_left(listing_days, target.apply_date)]  # type: ignore[type-var]
+        result = forecast_row(target, train, spec)
+        if result is not None:
+            out.append(result)
+    return out

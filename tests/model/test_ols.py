@@ -1,0 +1,93 @@
+"""OLS recovers known coefficients; the predictive interval covers at its nominal level."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from reportbot.errors import ModelError
+from reportbot.model import factors as fx
+from reportbot.model import walkforward as wf
+from reportbot.model.logit import break_probability, fit_break_logit
+from reportbot.model.ols import CONST, fit_ols, forecast
+
+TRUE = {"const": 20.0, "x1": 1.5, "x2": -30.0}
+
+
+def _synthetic(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(50, 40, n)
+    x2 = rng.normal(2.3, 0.5, n)
+    y = TRUE["const"] + TRUE["x1"] * x1 + TRUE["x2"] * x2 + rng.normal(0, 10, n)
+    return np.column_stack([np.ones(n), x1, x2]), y
+
+
+def test_fit_recovers_known_coefficients_with_robust_errors() -> None:
+    x, y = _synthetic(2000)
+    fit = fit_ols(y, x, [CONST, "x1", "x2"])
+    assert fit.cov_type == "HC3"
+    for name, value, se in zip(fit.columns, fit.params, fit.bse, strict=True):
+        assert value == pytest.approx(TRUE[name], abs=4 * se)
+        assert se > 0
+    assert fit.params[1] == pytest.approx(1.5, abs=0.02)
+    assert fit.sigma2 == pytest.approx(100.0, rel=0.1)
+
+
+def test_predictive_interval_covers_at_nominal_level() -> None:
+    x, y = _synthetic(300, seed=1)
+    fit = fit_ols(y, x, [CONST, "x1", "x2"])
+    x_new, y_new = _synthetic(2000, seed=2)
+    hits = 0
+    for row, actual in zip(x_new, y_new, strict=True):
+        low, high = forecast(fit, row).interval(0.8)
+        hits += low <= actual <= high
+    assert hits / len(y_new) == pytest.approx(0.8, abs=0.03)
+    fc = forecast(fit, x_new[0])
+    assert fc.prob_below(fc.mean) == pytest.approx(0.5)
+    assert fc.prob_below(fc.mean - 10) + fc.prob_above(fc.mean - 10) == pytest.approx(1.0)
+
+
+def test_walk_forward_recovers_coefficients_from_factor_rows() -> None:
+    rng = np.random.default_rng(3)
+    rows = []
+    start = date(2022, 1, 3)
+    for k in range(200):
+        recent3, log_price = rng.normal(60, 50), rng.normal(2.3, 0.4)
+        t = start + timedelta(days=3 * k)
+        rows.append(
+            fx.FactorRow(
+                code=f"{k:06d}",
+                apply_date=t,
+                listing_date=t + timedelta(days=12),
+                actual_return_pct=10 + 0.8 * recent3 - 20 * log_price + rng.normal(0, 5),
+                values={fx.RECENT3: recent3, fx.LOG_PRICE: log_price},
+            )
+        )
+    spec = wf.ModelSpec(factors=(fx.RECENT3, fx.LOG_PRICE), min_train_size=30)
+    out = wf.walk_forward(rows, spec)
+    assert out[0].train_size >= 30
+    assert all(rf.row.listing_date is not None for rf in out)
+    last = out[-1].fit
+    assert last.params[1] == pytest.approx(0.8, abs=0.05)
+    assert last.params[2] == pytest.approx(-20.0, abs=4.0)
+    assert len(out) == sum(1 for r in rows if len(wf.known_training_rows(rows, r.apply_date)) >= 30)
+
+
+def test_rank_deficient_design_is_an_error() -> None:
+    x = np.column_stack([np.ones(50), np.arange(50.0), 2 * np.arange(50.0)])
+    with pytest.raises(ModelError, match="rank-deficient"):
+        fit_ols(np.arange(50.0), x, [CONST, "a", "b"])
+
+
+def test_break_logit_recovers_a_known_boundary_and_refuses_too_few_events() -> None:
+    rng = np.random.default_rng(11)
+    z = rng.normal(0, 1, 3000)
+    returns = np.where(rng.random(3000) < 1 / (1 + np.exp(-(0.5 - 2.0 * z))), -10.0, 10.0)  # P(破发) = σ(0.5 − 2z)
+    x = np.column_stack([np.ones(3000), z])
+    params = fit_break_logit(list(returns), x)
+    assert params is not None
+    assert params[0] == pytest.approx(0.5, abs=0.15) and params[1] == pytest.approx(-2.0, abs=0.2)
+    assert break_probability(params, [1.0, 0.25]) == pytest.approx(0.5, abs=0.05)
+    assert fit_break_logit([-1.0] * 4 + [1.0] * 100, np.column_stack([np.ones(104), np.arange(104.0)])) is None
