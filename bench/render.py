@@ -23,7 +23,7 @@ import weasyprint
 import weasyprint.pdf.fonts as wp_fonts
 
 from reportbot import pipeline
-from reportbot.config import FontsConfig, PathsConfig, load_config
+from reportbot.config import PathsConfig, load_config
 from reportbot.domain import TZ
 from reportbot.pipeline import reports
 from reportbot.render.pdf import local_fetcher
@@ -33,7 +33,7 @@ TARGET_RATIO = 8.0
 TARGET_KIB = 400
 
 
-def fixed_now():  # noqa: ANN201 - a clock for the report header
+def fixed_now():
     from datetime import datetime
 
     return datetime(2026, 11, 21, 9, 30, tzinfo=TZ)

@@ -16,7 +16,6 @@ from pathlib import Path
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, DatasetInfo, Ipo
 from reportbot.errors import NoDataError
-from reportbot.pipeline.reports import render_monthly as render_monthly  # re-export: bot and scheduler call it
 from reportbot.sources import bundled
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
@@ -164,3 +163,8 @@ def find_ipo(conn: sqlite3.Connection, code: str) -> Ipo:
 def _range(values: object) -> tuple[date | None, date | None]:
     days = sorted(d for d in values if d is not None)  # type: ignore[attr-defined]
     return (days[0], days[-1]) if days else (None, None)
+
+
+# Re-export: the alert bot and the scheduler call pipeline.render_monthly. Imported last because the
+# reports module imports the model orchestration, which imports calendar_for from this package.
+from reportbot.pipeline.reports import render_monthly as render_monthly  # noqa: E402

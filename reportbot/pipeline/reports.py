@@ -1,26 +1,25 @@
 """Report orchestration: read the store, ask the model, draw the charts, render HTML and PDF.
 
 ``render_monthly`` and ``render_ipo_brief`` return the written paths, the PDF first. The model is used
-through one adapter (:func:`model_outputs`, :func:`predict`): when ``reportbot.pipeline.modeling`` is not
-importable the report says 模型结果暂缺 instead.
+through one adapter (:func:`model_outputs`, :func:`predict`): when it fails (e.g. too few outcomes) the
+report says 模型结果暂缺 with the reason instead.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib
 import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, Ipo, ModelReport, Prediction, SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
+from reportbot.pipeline import modeling
 from reportbot.render import charts, html, pdf
 from reportbot.render.fonts import CjkFont, find_cjk_font, prepare_font
 from reportbot.store import ipos as ipo_store
@@ -28,7 +27,7 @@ from reportbot.store import market as market_store
 from reportbot.summary import brief as brief_view
 from reportbot.summary import market as market_view
 from reportbot.summary import monthly
-from reportbot.summary.report import MODEL_MISSING, MonthlyReport, build_monthly_report
+from reportbot.summary.report import MonthlyReport, build_monthly_report
 from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
@@ -49,26 +48,15 @@ class RenderedHtml:
 # --- model adapter -------------------------------------------------------------------------------
 
 
-def _modeling() -> ModuleType | None:
-    try:
-        return importlib.import_module("reportbot.pipeline.modeling")
-    except ImportError:
-        return None
-
-
 def settings_for(config: Config) -> SubscriberSettings:
-    """The default subscriber's settings (reports are written for them)."""
-    d = config.subscriber_defaults
-    return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
+    """The default subscriber's settings (reports are written for them, like the model's backtest)."""
+    return modeling.default_settings(config)
 
 
 def model_outputs(config: Config, conn: sqlite3.Connection) -> tuple[ModelReport | None, str]:
     """The model's walk-forward report, or None with the Chinese reason."""
-    api = _modeling()
-    if api is None:
-        return None, MODEL_MISSING
     try:
-        report: ModelReport = api.model_report(config, conn)
+        report = modeling.model_report(config, conn)
     except ReportbotError as exc:
         log.warning("model report unavailable: %s", exc)
         return None, f"模型结果暂缺：{exc}"
@@ -79,11 +67,8 @@ def predict(
     config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings
 ) -> tuple[Prediction | None, str]:
     """The model's prediction for ``ipo``, or None with the Chinese reason."""
-    api = _modeling()
-    if api is None:
-        return None, MODEL_MISSING
     try:
-        prediction: Prediction = api.predict_ipo(config, conn, ipo, settings)
+        prediction = modeling.predict_ipo(config, conn, ipo, settings)
     except ReportbotError as exc:
         log.warning("no prediction for %s: %s", ipo.code, exc)
         return None, f"模型未给出预测：{exc}"

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from reportbot.domain import BacktestRow
+from reportbot.model.backtest import STRATEGY_PERFECT
 from reportbot.render.fonts import CjkFont
 
 _registered: set[str] = set()
@@ -174,7 +175,10 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> str:
             for item in items:
                 total += item.profit_cny / 1e4
                 cumulative.append(total)
-            ax.plot([str(r.year) for r in items], cumulative, marker="o", markersize=3, label=name)
+            line = ax.plot([str(r.year) for r in items], cumulative, marker="o", markersize=3, label=name)[0]
+            if name == STRATEGY_PERFECT:  # the hindsight ceiling: a reference, not a strategy
+                line.set_color(GREY)
+                line.set_linestyle("--")
         ax.axhline(0, color="#333", linewidth=0.8)
         ax.set_ylabel("累计收益（万元）")
         ax.set_title("策略回测累计收益（样本外）")

@@ -77,7 +77,7 @@ def build_brief(
         shares_applied = float(int(capital / ipo.issue_price / 100) * 100)
         if cap_shares is not None:
             shares_applied = min(shares_applied, cap_shares)
-    rate, basis = _winning_rate(ipo, prediction)
+    rate, basis = _winning_rate(ipo, prediction, prediction_reason)
     expected = cap_shares * rate / 100 if cap_shares is not None and rate is not None else None
     breakeven = None
     if rate is not None and days is not None and rate > 0:
@@ -113,11 +113,11 @@ def build_brief(
     )
 
 
-def _winning_rate(ipo: Ipo, prediction: Prediction | None) -> tuple[float | None, str]:
+def _winning_rate(ipo: Ipo, prediction: Prediction | None, reason: str) -> tuple[float | None, str]:
     if ipo.online_winning_rate_pct is not None:
         return ipo.online_winning_rate_pct, "实际网上中签率（发行结果公告）"
     if prediction is not None and prediction.expected_winning_rate_pct is not None:
         return prediction.expected_winning_rate_pct, "模型按近期可比新股估计的中签率"
     if prediction is None:
-        return None, "中签率暂缺：发行结果尚未公布，且模型结果暂缺（模型模块尚未启用）"
+        return None, f"中签率暂缺：发行结果尚未公布，且{reason or '模型未给出估计'}"
     return None, "中签率暂缺：发行结果尚未公布，模型也无可比新股估计"

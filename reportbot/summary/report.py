@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from reportbot import zhfmt
 from reportbot.domain import BacktestRow, Evaluation, Ipo, ModelReport, Prediction
+from reportbot.model.factors import FACTOR_LABELS
 from reportbot.summary import sections
 from reportbot.summary.brief import IpoBrief
 from reportbot.summary.market import MarketView
@@ -22,7 +23,29 @@ from reportbot.summary.monthly import (
     month_series,
 )
 
-MODEL_MISSING = "模型结果暂缺：模型模块尚未启用"
+MODEL_MISSING = "模型结果暂缺：模型未给出结果"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyLine:
+    """One strategy across the backtest years: profit per year (CNY, None where it took no part) and total."""
+
+    strategy: str
+    profits: list[float | None]
+    total: BacktestRow | None
+
+
+def strategy_lines(rows: Sequence[BacktestRow]) -> tuple[list[int], list[StrategyLine]]:
+    """Pivot backtest rows into years (columns) and strategies (rows), in the model's order."""
+    years = sorted({r.year for r in rows if r.year is not None})
+    names = list(dict.fromkeys(r.strategy for r in rows))
+    lines = []
+    for name in names:
+        mine = [r for r in rows if r.strategy == name]
+        by_year = {r.year: r.profit_cny for r in mine if r.year is not None}
+        total = next((r for r in mine if r.year is None), None)
+        lines.append(StrategyLine(strategy=name, profits=[by_year.get(y) for y in years], total=total))
+    return years, lines
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +56,8 @@ class ModelView:
     reason: str
     evaluations: list[Evaluation]
     backtest: list[BacktestRow]
+    backtest_years: list[int]
+    strategies: list[StrategyLine]
     factors: list[str]
     notes: list[str]
     month_mae_pct: float | None
@@ -69,6 +94,8 @@ def model_view(report: ModelReport | None, reason: str, listed: Sequence[Ipo], i
             reason=reason or MODEL_MISSING,
             evaluations=[],
             backtest=[],
+            backtest_years=[],
+            strategies=[],
             factors=[],
             notes=[],
             month_mae_pct=None,
@@ -80,12 +107,15 @@ def model_view(report: ModelReport | None, reason: str, listed: Sequence[Ipo], i
     errors = [
         abs(actual[i.code] - preds[i.code].predicted_return_pct) for i in listed if i.code in preds and i.code in actual
     ]
+    years, lines = strategy_lines(report.backtest)
     return ModelView(
         available=True,
         reason="",
         evaluations=list(report.evaluations),
         backtest=list(report.backtest),
-        factors=list(report.factors_used),
+        backtest_years=years,
+        strategies=lines,
+        factors=[FACTOR_LABELS.get(f, f) for f in report.factors_used],
         notes=list(report.notes),
         month_mae_pct=statistics.fmean(errors) if errors else None,
         month_predicted=sum(1 for i in listed if i.code in preds),
@@ -124,7 +154,7 @@ def build_monthly_report(
         industries=rows,
         industry_text=industry_text,
         etf_text=etf_text,
-        risks=sections.risks(stat, history, mview.month_mae_pct),
+        risks=sections.risks(stat, history, mview.month_mae_pct, mview.reason),
     )
     return MonthlyReport(
         month=month,

@@ -266,7 +266,9 @@ def industry_text(rows: Sequence[IndustryRow], market: MarketView) -> tuple[list
     return text, etf
 
 
-def risks(cur: MonthStat, history: Sequence[MonthStat], model_mae_pct: float | None) -> list[Driver]:
+def risks(
+    cur: MonthStat, history: Sequence[MonthStat], model_mae_pct: float | None, model_reason: str = ""
+) -> list[Driver]:
     """主要风险与不确定性, each tied to a figure where the data has one."""
     ret_hist = _history(history, RETURN)
     out = []
@@ -300,7 +302,7 @@ def risks(cur: MonthStat, history: Sequence[MonthStat], model_mae_pct: float | N
                 (
                     f"模型样本外平均绝对误差为{zhfmt.pct(model_mae_pct)}，单只新股的预测区间较宽。"
                     if model_mae_pct is not None
-                    else "模型结果暂缺：模型模块尚未启用，本报告不含预测误差评估。"
+                    else f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"
                 ),
                 "部分字段（申购代码、冻结资金、市场统计）在离线数据中缺失，相关结论以“暂缺”标注。",
             ],

@@ -68,7 +68,7 @@ def test_every_section_and_ten_ranked_items(store: sqlite3.Connection, config: C
 
 def test_without_model_the_model_parts_say_why(store: sqlite3.Connection, config: Config) -> None:
     text = _html(config, _build(store, config, "2026-08"))
-    assert "模型结果暂缺：模型模块尚未启用" in text
+    assert "模型结果暂缺：模型未给出结果" in text
     assert "<h3>滚动样本外评估" not in text and "预测列暂缺：模型结果暂缺" in text
 
 

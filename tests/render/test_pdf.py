@@ -102,4 +102,4 @@ def test_ipo_brief(ipo_brief: tuple[Path, str]) -> None:
     assert "新股申购简报：双英集团（920059）" in flat
     assert zhfmt.cny(11.13 * 1_615_900) in flat  # cap × issue price
     assert "161.59万股" in flat and "0.0279%" in flat
-    assert "模型结果暂缺：模型模块尚未启用" in flat or "预测首日涨幅" in flat
+    assert "预测首日涨幅" in flat and "建议" in flat
