@@ -79,18 +79,27 @@ def main() -> None:
         paths = [("HarfBuzz-Subset", hb)] if hb is not None else []
         paths.append(("fontTools", None))
         print(f"monthly report {args.month}, HTML→PDF, median (best) of {args.runs} runs after a warm-up:")
+        results = {}
         for label, lib in paths:
             wp_fonts.harfbuzz_subset = lib
             p_med, p_best, p_size = measure(prepared.html, tmp, args.runs)
             s_med, s_best, s_size = measure(stock.html, tmp, args.runs)
+            results[label] = (p_med, p_size, s_med)
             print(f"  [{label} subsetting]")
             print(f"    prepared font : {p_med:.3f} s ({p_best:.3f}), PDF {p_size / 1024:.0f} KiB")
             print(f"    stock fonts   : {s_med:.3f} s ({s_best:.3f}), PDF {s_size / 1024:.0f} KiB")
             print(f"    ratio stock/prepared: {s_med / p_med:.1f}x")
         wp_fonts.harfbuzz_subset = hb
+        ours = results.get("HarfBuzz-Subset", results["fontTools"])
+        stock_s = results["fontTools"][2]
+        print(
+            f"reportbot set-up ({'prepared font + HarfBuzz-Subset' if hb else 'prepared font'}): {ours[0]:.3f} s,"
+            f" PDF {ours[1] / 1024:.0f} KiB; stock WeasyPrint with the system Noto CJK (fontTools subsetting,"
+            f" as without libharfbuzz-subset0): {stock_s:.3f} s; ratio {stock_s / ours[0]:.1f}x"
+        )
         if hb is None:
             print("  (libharfbuzz-subset0 not installed: only the fontTools path was measured)")
-        print(f"targets: prepared <= {TARGET_S} s, >= {TARGET_RATIO:.0f}x vs stock, PDF <= {TARGET_KIB} KiB")
+        print(f"targets: <= {TARGET_S} s, >= {TARGET_RATIO:.0f}x, PDF <= {TARGET_KIB} KiB")
 
 
 if __name__ == "__main__":

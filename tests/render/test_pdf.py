@@ -103,3 +103,19 @@ def test_ipo_brief(ipo_brief: tuple[Path, str]) -> None:
     assert zhfmt.cny(11.13 * 1_615_900) in flat  # cap × issue price
     assert "161.59万股" in flat and "0.0279%" in flat
     assert "预测首日涨幅" in flat and "建议" in flat
+
+
+def test_report_ipo_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportbot.cli import cli
+    from tests.test_cli import _write_config
+
+    cfg = _write_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "920201", "--html"])
+    assert result.exit_code == 0, result.output
+    pdf, html_path = (Path(line) for line in result.output.split())
+    assert pdf.name == "bse-ipo-920201.pdf" and pdf.is_file() and html_path.suffix == ".html"
+    assert "百瑞吉" in html_path.read_text(encoding="utf-8")
+    missing = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "999999"])
+    assert missing.exit_code == 3 and "no IPO with code '999999'" in missing.output
