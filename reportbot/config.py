@@ -140,6 +140,7 @@ class ScheduleConfig:
     directory: Path = Path("schedules")
     lock_file: Path = Path("output/serve.lock")
     default_misfire_grace_s: int = 3600
+    job_store: Path | None = None  # None: <database stem>-jobs.sqlite3 beside the database
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -235,3 +235,26 @@ class MarketPoint:
     unit: str
     source: str
     note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexBar:
+    """One daily K-line of an index (prices in points, volume in shares, amount in CNY)."""
+
+    code: str
+    day: date
+    open: float
+    close: float
+    high: float
+    low: float
+    volume: float | None = None
+    amount: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarginBalance:
+    """The BSE-wide margin (两融) balance at the close of one trading day, in CNY."""
+
+    day: date
+    financing_balance: float | None
+    margin_balance_total: float

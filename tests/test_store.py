@@ -8,7 +8,7 @@ from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.errors import DataError
 from reportbot.sources import bundled
-from reportbot.store import db
+from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
 from tests.conftest import fixed_now
 
@@ -35,7 +35,7 @@ def test_reload_changes_nothing(store: sqlite3.Connection) -> None:
     before = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
     assert pipeline.ensure_bundled(store, fixed_now) is None  # same checksum: skipped
     result = pipeline.ensure_bundled(store, fixed_now, force=True)
-    assert result is not None and result.changed == 0 and result.unchanged == 349
+    assert result is not None and (result.inserted, result.updated, result.unchanged) == (0, 0, 349)
     after = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
     assert before == after
 
@@ -75,3 +75,17 @@ def test_database_path_comes_from_config(config: Config) -> None:
     conn = pipeline.open_store(config, fixed_now)
     conn.close()
     assert config.paths.database.is_file()
+
+
+def test_bundled_reload_never_overwrites_a_live_value(store: sqlite3.Connection) -> None:
+    live = Ipo(code="920169", name="七丰精工", issue_price=6.5)
+    with db.transaction(store):
+        merge.merge_ipos(store, [live], source="em_issueinfo", rank=merge.source_rank, now=fixed_now())
+    result = pipeline.ensure_bundled(store, fixed_now, force=True)
+    assert result is not None and result.updated == 0 and result.conflicts == 0  # conflict already logged once
+    ipo = ipo_store.get_ipo(store, "920169")
+    assert ipo is not None and ipo.issue_price == 6.5
+    logged = store.execute(
+        "SELECT kept_source, other_source FROM source_conflicts WHERE code = '920169' AND field = 'issue_price'"
+    ).fetchall()
+    assert [tuple(r) for r in logged] == [("em_issueinfo", "bundled")]

@@ -17,6 +17,7 @@ from reportbot.cli.alerts import alerts
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup
 from reportbot.cli.data import data
 from reportbot.cli.model import model
+from reportbot.cli.ops import OPS_COMMANDS
 from reportbot.cli.report import report
 from reportbot.config import load_config
 
@@ -48,6 +49,8 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool
 
 for command in (data, report, alerts, model):
     cli.add_command(command)
+for ops_command in OPS_COMMANDS:
+    cli.add_command(ops_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import date
+
 import click
 
 from reportbot import pipeline
-from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
+from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
 from reportbot.domain import IPO_FIELDS
+from reportbot.errors import SourceError
+from reportbot.pipeline import fetching
+from reportbot.sources.registry import source_names
+from reportbot.store import fetches
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -46,6 +53,76 @@ def status_cmd(app: AppContext) -> None:
         n = st.coverage[name]
         share = n / st.bse_rows * 100 if st.bse_rows else 0.0
         click.echo(f"  {name:<28}{n:>5}  {share:5.1f}%")
+    _print_sources(app)
+
+
+def _print_sources(app: AppContext) -> None:
+    conn = app.store()
+    click.echo("在线数据源（reportbot data fetch）：")
+    for s in fetching.sources_status(app.config, conn):
+        ok, bad = s.health.last_success, s.health.last_failure
+        success = (
+            f"{ok.finished_at:%Y-%m-%d %H:%M}（{ok.rows} 条，新增 {ok.inserted}，更新 {ok.updated}）" if ok else "从未"
+        )
+        click.echo(f"  {s.name}  {s.title}  [sources].{s.config_key} = {s.url}")
+        click.echo(f"    上次成功：{success}；当前库中来自该源的记录：{s.rows}；冲突：{s.health.conflicts} 条")
+        if bad is not None and (ok is None or bad.finished_at >= ok.finished_at):
+            click.echo(f"    上次失败：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
+        elif bad is not None:
+            click.echo(f"    上次失败（之后已成功）：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
+    m = fetching.market_status(conn)
+    click.echo(
+        f"市场数据：北证50 日K {m.index_days} 天（{_r(m.index_range)}）；两融余额 {m.margin_days} 天；"
+        f"月度统计 {m.monthly_figures} 项（{_r(m.monthly_range)}）；新闻数据点 {m.points} 条"
+    )
+    conflicts = fetches.list_conflicts(conn, limit=10)
+    total = fetches.count_conflicts(conn)
+    click.echo(f"来源冲突：{total} 条" + ("（最近 10 条）：" if total > 10 else ("：" if total else "")))
+    for c in conflicts:
+        verb = "采用" if c.resolution == fetches.RESOLUTION_REPLACED else "保留"
+        click.echo(
+            f"  {c.code} {c.field}：{verb} {c.kept_source}={c.kept_value}，另一来源 {c.other_source}={c.other_value}"
+        )
+
+
+@data.command("fetch", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--source",
+    "names",
+    multiple=True,
+    type=click.Choice(source_names()),
+    help="Fetch only this source (repeatable; default: all).",
+)
+@click.option("--since", type=DATE, default=None, help="Only records from this date on (default: full or incremental).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
+@pass_app
+def fetch_cmd(app: AppContext, names: tuple[str, ...], since: date | None, quiet: bool) -> None:
+    """Fetch the live sources into the database (each source in one transaction).
+
+    A failing source is recorded (see `reportbot data status`) and the others still run; the exit
+    code is 1 when any source failed.
+    """
+    show = not (quiet or app.quiet)
+    if not show:
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+
+    def progress(message: str) -> None:
+        if show:
+            click.echo(message, err=True)
+
+    summary = fetching.refresh(
+        app.config, app.store(), app.now, sources=list(names) or None, since=since, progress=progress
+    )
+    for o in summary.outcomes:
+        if o.ok:
+            click.echo(f"{o.source}: ok, {o.rows} records, {o.inserted} inserted, {o.updated} updated")
+    if summary.failed:
+        first = summary.failed[0]
+        raise SourceError(
+            "fetch",
+            f"{len(summary.failed)} of {len(summary.outcomes)} sources failed (see `reportbot data status`);"
+            f" first: {first.error}",
+        )
 
 
 def _r(pair: tuple[object, object]) -> str:

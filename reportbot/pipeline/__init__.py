@@ -17,7 +17,7 @@ from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, DatasetInfo, Ipo
 from reportbot.errors import NoDataError
 from reportbot.sources import bundled
-from reportbot.store import db
+from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import alert
 from reportbot.tradingcal import TradingCalendar, load_calendar
@@ -30,21 +30,26 @@ def open_store(config: Config, now: Clock) -> sqlite3.Connection:
     """Open the database, loading the bundled dataset on first use."""
     conn = db.connect(config.paths.database)
     ensure_bundled(conn, now)
+    from reportbot.pipeline.fetching import ensure_market_points  # fetching imports this module
+
+    ensure_market_points(conn, now)
     return conn
 
 
-def ensure_bundled(conn: sqlite3.Connection, now: Clock, *, force: bool = False) -> ipo_store.UpsertResult | None:
+def ensure_bundled(conn: sqlite3.Connection, now: Clock, *, force: bool = False) -> merge.MergeResult | None:
     """Load the bundled dataset unless the same version is already loaded (or ``force``).
 
     Returns what the load changed, or None when it was skipped. Loading is one transaction and
-    idempotent: a reload of the same data changes nothing.
+    idempotent: a reload of the same data changes nothing. It goes through the same merge as live
+    sources, where the bundled dataset ranks lowest: a reload never overwrites a live value (a
+    differing bundled value is logged as a conflict).
     """
     data = bundled.load_bundled()
     if not force and ipo_store.dataset_checksum(conn, bundled.SOURCE_NAME) == data.checksum:
         return None
     stamp = now()
     with db.transaction(conn):
-        result = ipo_store.upsert_ipos(conn, data.ipos, source=bundled.SOURCE_NAME, now=stamp)
+        result = merge.merge_ipos(conn, data.ipos, source=merge.BUNDLED, rank=merge.source_rank, now=stamp)
         info = DatasetInfo(
             source=bundled.SOURCE_NAME,
             as_of=data.as_of,

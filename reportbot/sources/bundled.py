@@ -24,12 +24,16 @@ from reportbot.domain import (
     SEGMENT_BSE,
     SEGMENT_SELECT,
     Ipo,
+    MarketPoint,
 )
 from reportbot.errors import DataError
 
 SOURCE_NAME = "bundled"
 IPOS_FILE = "bse_ipos.csv"
 EXTRA_FILE = "bse_ipos_history_extra.csv"
+BSE50_POINTS_FILE = "bse50_points_from_news.csv"
+MARKET_POINTS_FILE = "bse_market_anchor_points.csv"
+POINTS_SOURCE_NAME = "bundled_points"
 _CODE_920 = re.compile(r"920 code (920\d{3})")
 _SEGMENTS = {"BSE_IPO": SEGMENT_BSE, "NEEQ_select_layer_public_offering": SEGMENT_SELECT}
 
@@ -120,3 +124,54 @@ def _read_csv(path: Path, digest: Any) -> list[dict[str, str]]:
         raise DataError(f"bundled data file missing: {path} ({exc.strerror})") from exc
     digest.update(raw)
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+@dataclass(frozen=True)
+class BundledPoints:
+    """Dated market figures quoted in news (sparse, each with its URL)."""
+
+    points: list[MarketPoint]
+    checksum: str
+    as_of: date | None
+
+
+def load_market_points(directory: Path | None = None) -> BundledPoints:
+    """Parse ``bse50_points_from_news.csv`` (北证50 closes and changes) and ``bse_market_anchor_points.csv``.
+
+    A value written ``~50`` is kept as 50 with "approximate" in the note; empty values are skipped.
+
+    Raises:
+        DataError: a file is missing or a value does not parse (names file, date, field and value).
+    """
+    directory = directory or data_dir()
+    digest = hashlib.sha256()
+    points: list[MarketPoint] = []
+    for row in _read_csv(directory / BSE50_POINTS_FILE, digest):
+        note = "; ".join(t for t in (row.get("kind", ""), row.get("note", "")) if t)
+        for column, metric, unit in (("close", "bse50_close", "点"), ("pct_change", "bse50_change_pct", "%")):
+            point = _point(row, column, metric, unit, note, BSE50_POINTS_FILE)
+            if point is not None:
+                points.append(point)
+    for row in _read_csv(directory / MARKET_POINTS_FILE, digest):
+        point = _point(
+            row, "value", row.get("metric", ""), row.get("unit", ""), row.get("note", ""), MARKET_POINTS_FILE
+        )
+        if point is not None:
+            points.append(point)
+    days = [p.day for p in points]
+    return BundledPoints(points=points, checksum=digest.hexdigest(), as_of=max(days) if days else None)
+
+
+def _point(row: dict[str, str], column: str, metric: str, unit: str, note: str, where: str) -> MarketPoint | None:
+    text = row.get(column, "").strip()
+    if not text:
+        return None
+    approximate = text.startswith("~")
+    try:
+        day = date.fromisoformat(row["date"].strip())
+        value = float(text.lstrip("~"))
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"{where}: date {row.get('date')!r}: field {column} has invalid value {text!r}") from exc
+    if approximate:
+        note = f"approximate ({text}); {note}" if note else f"approximate ({text})"
+    return MarketPoint(day=day, metric=metric, value=value, unit=unit, source=row.get("source", "").strip(), note=note)

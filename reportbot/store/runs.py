@@ -1,3 +1,124 @@
-"""Storage for runs (filled in by its feature)."""
+"""Job runs of ``reportbot serve``: start, end, outcome, error, and missed runs.
 
-SCHEMA: tuple[str, ...] = ()
+APScheduler's own job store (a sibling SQLite file) holds *when* jobs run next; this table holds what
+happened, so ``reportbot schedule list`` and ``reportbot status`` can show the last results.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from reportbot.store import db  # db imports this module: use db.transaction at call time
+
+OUTCOMES = ("running", "ok", "failed", "missed")
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS job_runs ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " job TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"  # scheduled | manual | missed
+    " scheduled_at TEXT,"  # the run time the scheduler intended (missed runs), ISO with offset
+    " started_at TEXT NOT NULL,"
+    " finished_at TEXT,"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'missed')),"
+    " detail TEXT NOT NULL DEFAULT '',"
+    " error TEXT NOT NULL DEFAULT '',"
+    " host TEXT NOT NULL DEFAULT '',"
+    " pid INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs (job, id)",
+)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One recorded run (or missed run) of a job."""
+
+    id: int
+    job: str
+    kind: str
+    scheduled_at: datetime | None
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    detail: str
+    error: str
+    host: str
+    pid: int
+
+
+def start_run(conn: sqlite3.Connection, job: str, *, kind: str, now: datetime, host: str, pid: int) -> int:
+    """Record that ``job`` started; returns the run id to pass to :func:`finish_run`."""
+    with db.transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO job_runs (job, kind, started_at, outcome, host, pid) VALUES (?, ?, ?, 'running', ?, ?)",
+            (job, kind, now.isoformat(), host, pid),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    conn: sqlite3.Connection, run_id: int, *, outcome: str, now: datetime, detail: str = "", error: str = ""
+) -> None:
+    """Record the end of a run (``outcome`` is ``ok`` or ``failed``)."""
+    if outcome not in ("ok", "failed"):
+        raise ValueError(f"finish_run: outcome must be ok or failed, got {outcome!r}")
+    with db.transaction(conn):
+        conn.execute(
+            "UPDATE job_runs SET finished_at = ?, outcome = ?, detail = ?, error = ? WHERE id = ?",
+            (now.isoformat(), outcome, detail, error, run_id),
+        )
+
+
+def record_missed(
+    conn: sqlite3.Connection, job: str, *, scheduled_at: datetime, now: datetime, detail: str, host: str, pid: int
+) -> int:
+    """Record a run that was not made because it was found beyond its misfire grace."""
+    with db.transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO job_runs (job, kind, scheduled_at, started_at, finished_at, outcome, detail, host, pid)"
+            " VALUES (?, 'missed', ?, ?, ?, 'missed', ?, ?, ?)",
+            (job, scheduled_at.isoformat(), now.isoformat(), now.isoformat(), detail, host, pid),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def last_runs(conn: sqlite3.Connection) -> dict[str, JobRun]:
+    """The latest run (of any outcome) of every job that has one."""
+    rows = conn.execute(
+        "SELECT * FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY job) ORDER BY job"
+    ).fetchall()
+    return {row["job"]: _run(row) for row in rows}
+
+
+def runs_since(conn: sqlite3.Connection, since: datetime, job: str | None = None) -> list[JobRun]:
+    """Runs started at or after ``since`` (oldest first), optionally of one job."""
+    sql = "SELECT * FROM job_runs WHERE started_at >= ?"
+    params: list[object] = [since.isoformat()]
+    if job is not None:
+        sql += " AND job = ?"
+        params.append(job)
+    rows = conn.execute(sql + " ORDER BY id", params).fetchall()
+    return [r for r in (_run(row) for row in rows) if r.started_at >= since]
+
+
+def _run(row: sqlite3.Row) -> JobRun:
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    started = when(row["started_at"])
+    assert started is not None  # NOT NULL column
+    return JobRun(
+        id=row["id"],
+        job=row["job"],
+        kind=row["kind"],
+        scheduled_at=when(row["scheduled_at"]),
+        started_at=started,
+        finished_at=when(row["finished_at"]),
+        outcome=row["outcome"],
+        detail=row["detail"],
+        error=row["error"],
+        host=row["host"],
+        pid=row["pid"],
+    )

@@ -1,0 +1,174 @@
+"""``reportbot serve``, ``reportbot schedule`` and ``reportbot status``: running the service."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import click
+
+from reportbot import pipeline
+from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
+from reportbot.config import Config, read_secret
+from reportbot.domain import TZ
+from reportbot.errors import ConfigError, ReportbotError
+from reportbot.pipeline.jobs import OUTCOME_ZH
+from reportbot.schedule import jobs, scheduler
+from reportbot.store import runs as run_store
+
+log = logging.getLogger(__name__)
+BUILD_APPLICATION = "reportbot.notify.bot:build_application"
+_WEEKDAYS = "一二三四五六日"
+
+
+@click.command("serve", context_settings=CONTEXT_SETTINGS)
+@click.option("--no-bot", is_flag=True, help="Run the scheduler only, without the Telegram bot.")
+@pass_app
+def serve(app: AppContext, no_bot: bool) -> None:
+    """Run the scheduler (and the Telegram bot when configured) until SIGTERM/SIGINT.
+
+    A second `serve` on the same lock file exits with an error instead of running jobs.
+    """
+    service = scheduler.Service(app.config, now=app.now)
+    service.start()
+    try:
+        bot = None if no_bot else _bot_application(app.config)
+        if bot is not None:
+            log.info("serve: Telegram bot and scheduler running")
+            bot.run_polling()
+        else:
+            _wait_for_signal()
+    finally:
+        log.info("serve: stopping (waiting for running jobs)")
+        service.stop()
+
+
+def _bot_application(config: Config) -> Any:
+    try:
+        read_secret(config.telegram.token_env, config.telegram.token_file, "telegram token")
+    except ConfigError as exc:
+        log.info("serve: scheduler only (no Telegram bot: %s)", exc)
+        return None
+    try:
+        build = jobs.resolve_target(BUILD_APPLICATION)
+    except jobs.TargetError as exc:
+        log.warning("serve: scheduler only (no Telegram bot: %s)", exc)
+        return None
+    return build(config)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("serve: received signal %d", signum)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+    log.info("serve: scheduler running (Ctrl-C or SIGTERM to stop)")
+    while not stop.wait(3600):
+        pass
+
+
+@click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
+def schedule() -> None:
+    """List the scheduled jobs, or run one now."""
+
+
+@schedule.command("list", context_settings=CONTEXT_SETTINGS)
+@click.option("-n", "--count", type=click.IntRange(1, 50), default=3, show_default=True, help="Next runs per job.")
+@pass_app
+def list_cmd(app: AppContext, count: int) -> None:
+    """Print every job with its next run times (Beijing time) and its last result."""
+    cal = pipeline.calendar_for(app.config)
+    now = app.now()
+    click.echo(
+        f"任务（{app.config.schedule.directory}；北京时间；现在 {_when(now)}）。"
+        f"交易日历库数据截至 {cal.library_end.isoformat()}，其后的日期按工作日暂定（标注“暂定”）。"
+    )
+    for view in scheduler.job_views(app.config, app.store(), now, count=count):
+        spec = view.spec
+        click.echo(f"\n{spec.name}  {spec.description}")
+        click.echo(f"  时间：{spec.trigger.describe()}；目标：{spec.target}；补跑宽限 {spec.misfire_grace_s} 秒")
+        if view.next_runs:
+            runs = "，".join(
+                _when(t) + ("（暂定）" if p else "") for t, p in zip(view.next_runs, view.provisional, strict=True)
+            )
+        elif spec.trigger.is_event:
+            runs = "无（库中没有未来的新股日历日期）"
+        else:
+            runs = "无"
+        click.echo(f"  下次运行：{runs}")
+        click.echo(f"  上次结果：{_last(view.last)}")
+        if view.target_error:
+            click.echo(f"  目标不可用：{view.target_error}")
+
+
+@schedule.command("run", context_settings=CONTEXT_SETTINGS)
+@click.argument("job")
+@pass_app
+def run_cmd(app: AppContext, job: str) -> None:
+    """Run JOB once now (recorded like a scheduled run; a failure also goes to the admins)."""
+    specs = scheduler.load_specs(app.config)
+    names = [s.name for s in specs]
+    if job not in names:
+        raise click.BadParameter(f"unknown job {job!r} (known: {', '.join(names)})", param_hint="JOB")
+    result = jobs.JobRunner(app.config, specs, now=app.now).run(job, kind="manual")
+    if result.outcome != "ok":
+        raise ReportbotError(f"job {job} failed: {result.error}")
+    click.echo(f"{job}: {OUTCOME_ZH['ok']}" + (f"：{result.detail}" if result.detail else ""))
+
+
+@click.command("status", context_settings=CONTEXT_SETTINGS)
+@pass_app
+def status(app: AppContext) -> None:
+    """One-screen health view: data, calendar, service, jobs and recent failures."""
+    config, conn, now = app.config, app.store(), app.now()
+    st = pipeline.store_status(config, conn)
+    as_of, _ = pipeline.data_as_of(conn)
+    cal = pipeline.calendar_for(config)
+    click.echo(f"reportbot 状态（{_when(now)} 北京时间）")
+    click.echo(f"数据：{st.database}；北交所新股 {st.bse_rows} 行；数据截至 {as_of.isoformat() if as_of else '暂缺'}")
+    today = now.date()
+    nxt = cal.next_trading_day(today)
+    click.echo(
+        f"交易日历：{config.calendar.exchange}，库数据截至 {cal.library_end.isoformat()}；"
+        f"今天{'是' if cal.is_trading_day(today) else '不是'}交易日；下一个交易日 {nxt.isoformat()}"
+        + ("（暂定）" if cal.is_provisional(nxt) else "")
+    )
+    running = scheduler.lock_holder(config)
+    click.echo(f"服务：reportbot serve {'运行中' if running else '未运行'}（锁文件 {config.schedule.lock_file}）")
+    recent = run_store.runs_since(conn, now - timedelta(hours=24))
+    counts = {k: sum(1 for r in recent if r.outcome == k) for k in ("ok", "failed", "missed", "running")}
+    click.echo("过去 24 小时任务：" + "，".join(f"{OUTCOME_ZH[k]} {v}" for k, v in counts.items()))
+    for view in scheduler.job_views(config, conn, now, count=1):
+        nxt_run = _when(view.next_runs[0]) + ("（暂定）" if view.provisional[0] else "") if view.next_runs else "无"
+        flag = "  目标不可用" if view.target_error else ""
+        click.echo(f"  {view.spec.name:<16} 上次：{_last(view.last):<34} 下次：{nxt_run}{flag}")
+    problems = [r for r in run_store.runs_since(conn, now - timedelta(days=7)) if r.outcome in ("failed", "missed")]
+    if problems:
+        click.echo("最近 7 天的失败与错过：")
+        for run in problems[-10:]:
+            click.echo(f"  {_when(run.started_at)} {run.job} {OUTCOME_ZH[run.outcome]}：{run.error or run.detail}")
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(TZ)
+    return f"{local:%Y-%m-%d} 周{_WEEKDAYS[local.weekday()]} {local:%H:%M}"
+
+
+def _last(run: run_store.JobRun | None) -> str:
+    if run is None:
+        return "暂无记录"
+    text = f"{OUTCOME_ZH.get(run.outcome, run.outcome)} {_when(run.started_at)}"
+    if run.outcome == "failed":
+        text += f"（{run.error[:40]}…）" if len(run.error) > 40 else f"（{run.error}）"
+    return text
+
+
+OPS_COMMANDS = (serve, schedule, status)

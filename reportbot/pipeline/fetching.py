@@ -1,0 +1,329 @@
+"""Live fetching: run each source (fetch → raw files on disk → parse → one transaction), log every outcome.
+
+A failing source is recorded (``fetch_log``) and the run continues with the next one; the database keeps
+its last good data because a source's records are written in one transaction after they all validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from reportbot import pipeline
+from reportbot.config import Config
+from reportbot.domain import DatasetInfo
+from reportbot.errors import DataError, ReportbotError
+from reportbot.pipeline import market_stats
+from reportbot.sources import bundled, registry
+from reportbot.sources.base import FetchRequest, Parsed, Source
+from reportbot.sources.http import HttpClient, RawPage
+from reportbot.store import db, fetches, market
+from reportbot.store import ipos as ipo_store
+from reportbot.store.merge import merge_ipos, source_rank
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+Progress = Callable[[str], None]
+
+MARGIN_FIRST_MONTH = date(2022, 1, 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceOutcome:
+    """What one source did in one run."""
+
+    source: str
+    ok: bool
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    error: str = ""
+    raw_dir: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchSummary:
+    """Every source's outcome, and what the monthly statistics recomputation changed."""
+
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    monthly_changed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether every source succeeded."""
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        """The sources that failed."""
+        return [o for o in self.outcomes if not o.ok]
+
+
+def refresh(
+    config: Config,
+    conn: sqlite3.Connection,
+    now: Clock,
+    *,
+    sources: list[str] | None = None,
+    since: date | None = None,
+    progress: Progress | None = None,
+    client: HttpClient | None = None,
+) -> FetchSummary:
+    """Run the named sources (default: all), then recompute the monthly market statistics.
+
+    Raises:
+        ConfigError: an unknown source name (before anything is fetched).
+    """
+    chosen = [registry.get_source(n) for n in (sources or registry.source_names())]
+    say = progress or _log_progress
+    own = client is None
+    http = client or HttpClient(config.sources)
+    try:
+        outcomes = [_run(config, conn, now, src, http, since, say) for src in chosen]
+    finally:
+        if own:
+            http.close()
+    ensure_market_points(conn, now)
+    figures = market_stats.compute_monthly(conn, now().date())
+    with db.transaction(conn):
+        monthly = market.upsert_monthly(conn, figures)
+    say(f"monthly statistics: {monthly.inserted} inserted, {monthly.updated} updated")
+    return FetchSummary(outcomes=outcomes, monthly_changed=monthly.changed)
+
+
+def _log_progress(message: str) -> None:
+    log.info("%s", message)
+
+
+def _run(
+    config: Config,
+    conn: sqlite3.Connection,
+    now: Clock,
+    src: Source,
+    http: HttpClient,
+    since: date | None,
+    say: Progress,
+) -> SourceOutcome:
+    started = now()
+    raw_dir: Path | None = None
+    files: list[fetches.RawFile] = []
+    say(f"{src.name}: fetching from {getattr(config.sources, src.config_key)}")
+    try:
+        request = _request(config, conn, src, started.date(), since)
+        pages = src.fetch(http, config.sources, request)
+        raw_dir, files = keep_raw(config.paths.raw_dir, src.name, started, pages)
+        say(f"{src.name}: {len(pages)} page(s) received, kept in {raw_dir}")
+        parsed = src.parse(pages)
+        with db.transaction(conn):
+            outcome = _write(conn, src.name, parsed, started, raw_dir)
+            fetches.record_fetch(conn, _record(outcome, started, now()), files)
+            info = DatasetInfo(
+                source=src.name, as_of=started.date(), loaded_at=started, rows=parsed.rows, note=src.title
+            )
+            ipo_store.record_dataset(conn, info)
+    except Exception as exc:  # every failure is recorded and the run goes on
+        error = _describe(src.name, exc)
+        outcome = SourceOutcome(source=src.name, ok=False, error=error, raw_dir=raw_dir)
+        with db.transaction(conn):
+            fetches.record_fetch(conn, _record(outcome, started, now()), files)
+        say(f"{src.name}: FAILED: {error}")
+        return outcome
+    say(
+        f"{src.name}: {outcome.rows} records, {outcome.inserted} inserted, {outcome.updated} updated,"
+        f" {outcome.conflicts} new conflicts"
+    )
+    return outcome
+
+
+def _describe(name: str, exc: Exception) -> str:
+    if isinstance(exc, ReportbotError):
+        return str(exc)
+    log.exception("%s: unexpected failure", name)
+    return f"{name}: internal error {type(exc).__name__}: {exc}"
+
+
+def _request(config: Config, conn: sqlite3.Connection, src: Source, today: date, since: date | None) -> FetchRequest:
+    if since is None:
+        since = default_since(conn, src.name)
+    days: tuple[date, ...] = ()
+    if src.needs_days:
+        days = tuple(month_ends(pipeline.calendar_for(config), since or MARGIN_FIRST_MONTH, today))
+    return FetchRequest(today=today, since=since, days=days)
+
+
+def default_since(conn: sqlite3.Connection, source: str) -> date | None:
+    """Incremental start for daily series (a margin of overlap catches revisions); None: full history."""
+    if source == "em_bse50" and (last := market.last_index_day(conn)):
+        return last - timedelta(days=30)
+    if source == "bse_margin" and (last := market.last_margin_day(conn)):
+        return last - timedelta(days=45)
+    return None
+
+
+def month_ends(cal: pipeline.TradingCalendar, start: date, today: date) -> list[date]:
+    """The last trading day of every month from ``start``'s month, and the latest trading day of this month."""
+    out: list[date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (today.year, today.month):
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        end = min(cal.previous_trading_day(nxt), today)
+        if not cal.is_trading_day(end):
+            end = cal.previous_trading_day(end)
+        if end >= date(year, month, 1) and end >= start:
+            out.append(end)
+        year, month = nxt.year, nxt.month
+    return out
+
+
+def _write(conn: sqlite3.Connection, name: str, parsed: Parsed, started: datetime, raw_dir: Path) -> SourceOutcome:
+    inserted = updated = unchanged = conflicts = 0
+    if parsed.ipos:
+        merged = merge_ipos(conn, parsed.ipos, source=name, rank=source_rank, now=started)
+        inserted, updated, unchanged, conflicts = merged.inserted, merged.updated, merged.unchanged, merged.conflicts
+    for result in (
+        market.upsert_index_bars(conn, parsed.bars, source=name),
+        market.upsert_margins(conn, parsed.margins, source=name),
+    ):
+        inserted, updated, unchanged = (
+            inserted + result.inserted,
+            updated + result.updated,
+            unchanged + result.unchanged,
+        )
+    return SourceOutcome(
+        source=name,
+        ok=True,
+        rows=parsed.rows,
+        inserted=inserted,
+        updated=updated,
+        unchanged=unchanged,
+        conflicts=conflicts,
+        raw_dir=raw_dir,
+    )
+
+
+def _record(outcome: SourceOutcome, started: datetime, finished: datetime) -> fetches.FetchRecord:
+    return fetches.FetchRecord(
+        source=outcome.source,
+        started_at=started,
+        finished_at=finished,
+        ok=outcome.ok,
+        rows=outcome.rows,
+        inserted=outcome.inserted,
+        updated=outcome.updated,
+        conflicts=outcome.conflicts,
+        error=outcome.error,
+        raw_dir=str(outcome.raw_dir or ""),
+    )
+
+
+def keep_raw(root: Path, source: str, started: datetime, pages: list[RawPage]) -> tuple[Path, list[fetches.RawFile]]:
+    """Write each raw page to ``root/source/<timestamp>[-n]/page-NNN.raw`` (plus ``urls.txt``)."""
+    base = root / source / started.strftime("%Y%m%dT%H%M%S")
+    target, n = base, 1
+    while target.exists():
+        n += 1
+        target = base.with_name(f"{base.name}-{n}")
+    target.mkdir(parents=True)
+    files: list[fetches.RawFile] = []
+    for i, page in enumerate(pages):
+        path = target / f"page-{i:03d}.raw"
+        path.write_bytes(page.body)
+        digest = hashlib.sha256(page.body).hexdigest()
+        files.append(fetches.RawFile(url=page.url, path=str(path), sha256=digest, size=len(page.body)))
+    (target / "urls.txt").write_text("".join(f"{f.path}\t{f.url}\n" for f in files), encoding="utf-8")
+    return target, files
+
+
+def replay(conn: sqlite3.Connection, source: str, fetch_id: int) -> Parsed:
+    """Parse the raw files kept for one logged fetch again (to debug a failure); writes nothing.
+
+    Raises:
+        SourceError: the payload still does not validate (the same error as the original fetch).
+        DataError: no raw files are recorded for that fetch, or one of them is gone.
+    """
+    files = fetches.raw_files(conn, fetch_id)
+    if not files:
+        raise DataError(f"fetch_log: no raw files recorded for fetch {fetch_id}")
+    try:
+        pages = [RawPage(url=f.url, body=Path(f.path).read_bytes(), status=200) for f in files]
+    except OSError as exc:
+        raise DataError(f"raw file of fetch {fetch_id} unreadable: {exc}") from exc
+    return registry.get_source(source).parse(pages)
+
+
+def ensure_market_points(conn: sqlite3.Connection, now: Clock) -> int | None:
+    """Load the bundled dated news figures into ``market_points`` unless this version is loaded (idempotent)."""
+    data = bundled.load_market_points()
+    if ipo_store.dataset_checksum(conn, bundled.POINTS_SOURCE_NAME) == data.checksum:
+        return None
+    with db.transaction(conn):
+        result = market.upsert_points(conn, data.points)
+        info = DatasetInfo(
+            source=bundled.POINTS_SOURCE_NAME,
+            as_of=data.as_of,
+            loaded_at=now(),
+            rows=len(data.points),
+            note="内置新闻市场数据点（北证50 点位、市场规模）",
+        )
+        ipo_store.record_dataset(conn, info, data.checksum)
+    return result.changed
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceStatus:
+    """One line of ``data status`` per live source."""
+
+    name: str
+    title: str
+    config_key: str
+    url: str
+    health: fetches.SourceHealth
+    rows: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketStatus:
+    """What market data is stored."""
+
+    index_days: int
+    index_range: tuple[date | None, date | None]
+    margin_days: int
+    monthly_figures: int
+    monthly_range: tuple[str | None, str | None]
+    points: int
+
+
+def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
+    """Per live source: last success, last failure and why, rows currently from it."""
+    return [
+        SourceStatus(
+            name=src.name,
+            title=src.title,
+            config_key=src.config_key,
+            url=str(getattr(config.sources, src.config_key)),
+            health=fetches.source_health(conn, src.name),
+            rows=fetches.source_rows(conn, src.name),
+        )
+        for src in registry.SOURCES.values()
+    ]
+
+
+def market_status(conn: sqlite3.Connection) -> MarketStatus:
+    """Counts and ranges of the stored market data."""
+    series = market.index_series(conn)
+    months = sorted({f.month for f in market.all_monthly(conn)})
+    return MarketStatus(
+        index_days=len(series),
+        index_range=(series[0][0], series[-1][0]) if series else (None, None),
+        margin_days=len(market.margin_series(conn)),
+        monthly_figures=len(market.all_monthly(conn)),
+        monthly_range=(months[0], months[-1]) if months else (None, None),
+        points=len(market.market_points(conn)),
+    )

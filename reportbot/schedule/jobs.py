@@ -1,0 +1,214 @@
+"""Thin job wrappers: run a target, record the run, and never let an exception escape.
+
+A failed or missed run is recorded in the ``job_runs`` table and reported with one admin message.
+Targets are ``module:function`` strings resolved when the job runs, so a missing target is a failed
+run (with a clear error), not a crash of ``serve``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reportbot import pipeline
+from reportbot.config import Config, read_secret
+from reportbot.errors import ConfigError
+from reportbot.schedule.definitions import JobSpec
+from reportbot.store import runs as run_store
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+AdminNotify = Callable[[str], None]
+NOTIFY_ADMINS = "reportbot.pipeline.delivery:notify_admins"
+_DETAIL_MAX = 500
+_RUNNERS: dict[str, JobRunner] = {}
+
+
+class TargetError(Exception):
+    """A job target cannot be imported (its message names the target)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run did."""
+
+    job: str
+    outcome: str  # ok | failed
+    detail: str = ""
+    error: str = ""
+    run_id: int | None = None
+
+
+def resolve_target(target: str) -> Callable[..., Any]:
+    """Import ``module:function``.
+
+    Raises:
+        TargetError: the module or function does not exist or is not callable.
+    """
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TargetError(f"job target {target!r}: cannot import module {module_name!r}: {exc}") from exc
+    func = getattr(module, attr, None)
+    if not callable(func):
+        raise TargetError(f"job target {target!r}: module {module_name!r} has no function {attr!r}")
+    return func
+
+
+def default_admin_notifier(config: Config) -> AdminNotify:
+    """Send admin messages with ``notify_admins``; log them instead when the bot or admin chats are not set up."""
+
+    def send(text: str) -> None:
+        if not config.telegram.admin_chat_ids:
+            log.warning("admin message (no [telegram].admin_chat_ids configured): %s", text)
+            return
+        try:
+            read_secret(config.telegram.token_env, config.telegram.token_file, "telegram token")
+            notify = resolve_target(NOTIFY_ADMINS)
+        except (ConfigError, TargetError) as exc:
+            log.warning("admin message (not sent: %s): %s", exc, text)
+            return
+        notify(config, text)
+
+    return send
+
+
+class JobRunner:
+    """Runs jobs by name with recording and failure reports; :meth:`run` never raises."""
+
+    def __init__(
+        self,
+        config: Config,
+        specs: Sequence[JobSpec],
+        *,
+        now: Clock,
+        admin: AdminNotify | None = None,
+        runner_id: str = "",
+    ) -> None:
+        """Set up for ``specs``; ``admin`` defaults to :func:`default_admin_notifier`."""
+        self.config = config
+        self.specs = {spec.name: spec for spec in specs}
+        self.now = now
+        self.admin = admin or default_admin_notifier(config)
+        self.runner_id = runner_id
+        self.host = socket.gethostname()
+
+    def run(self, name: str, *, kind: str = "scheduled") -> RunResult:
+        """Run job ``name`` now; record start, end, outcome and error; report a failure to the admins."""
+        conn: sqlite3.Connection | None = None
+        run_id = None
+        try:
+            conn = pipeline.open_store(self.config, self.now)
+            run_id = run_store.start_run(conn, name, kind=kind, now=self.now(), host=self.host, pid=os.getpid())
+            log.info("job %s: started (%s)", name, kind)
+            detail = self._call(name, conn)
+            self._finish(conn, run_id, "ok", detail=detail)
+        except Exception as exc:  # a job never lets an exception escape: it is recorded and reported
+            error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, TargetError | ConfigError):  # the message says it all
+                log.error("job %s: failed: %s", name, error)
+            else:
+                log.exception("job %s: failed: %s", name, error)
+            self._finish(conn, run_id, "failed", error=error)
+            self.notify_admins(f"⚠️ reportbot 任务 {name} 失败（{self.now():%Y-%m-%d %H:%M} 北京时间）：{error}")
+            return RunResult(name, "failed", error=error, run_id=run_id)
+        finally:
+            if conn is not None:
+                conn.close()
+        log.info("job %s: ok %s", name, detail)
+        return RunResult(name, "ok", detail=detail, run_id=run_id)
+
+    def record_missed(self, name: str, scheduled: Sequence[datetime], *, reason: str = "") -> None:
+        """Record runs that will not be made, and report them in one admin message (never raises).
+
+        ``reason`` defaults to "more than the misfire grace late".
+        """
+        if not scheduled:
+            return
+        spec = self.specs.get(name)
+        grace = spec.misfire_grace_s if spec else 0
+        detail = reason or f"more than the misfire grace ({grace} s) late; not run"
+        log.warning("job %s: missed %s: %s", name, ", ".join(t.isoformat() for t in scheduled), detail)
+        try:
+            conn = pipeline.open_store(self.config, self.now)
+            try:
+                for when in scheduled:
+                    run_store.record_missed(
+                        conn, name, scheduled_at=when, now=self.now(), detail=detail, host=self.host, pid=os.getpid()
+                    )
+            finally:
+                conn.close()
+        except Exception:
+            log.exception("job %s: cannot record the missed runs", name)
+        zone = self.now().tzinfo
+        times = "、".join(f"{t.astimezone(zone):%Y-%m-%d %H:%M}" for t in scheduled)
+        why = "已由最近一次补跑代替" if reason else f"超过补跑宽限 {grace} 秒，未执行"
+        self.notify_admins(f"⚠️ reportbot 任务 {name} 错过了 {times}（北京时间）的运行：{why}。")
+
+    def notify_admins(self, text: str) -> None:
+        """Send one admin message; a failure to send is logged, never raised."""
+        try:
+            self.admin(text)
+        except Exception:
+            log.exception("cannot send admin message: %s", text)
+
+    def _call(self, name: str, conn: sqlite3.Connection) -> str:
+        spec = self.specs.get(name)
+        if spec is None:
+            raise ConfigError(f"job {name!r} is not defined in {self.config.schedule.directory}")
+        func = resolve_target(spec.target)
+        result = func(self.config, conn, self.now, **dict(spec.kwargs))
+        detail = _summarize(result)
+        if spec.notify_result == "admins" and isinstance(result, str) and result:
+            self.admin(result)  # a failure to send fails the run: the summary did not reach anyone
+        return detail
+
+    def _finish(
+        self,
+        conn: sqlite3.Connection | None,
+        run_id: int | None,
+        outcome: str,
+        *,
+        detail: str = "",
+        error: str = "",
+    ) -> None:
+        if conn is None or run_id is None:
+            return
+        try:
+            run_store.finish_run(conn, run_id, outcome=outcome, now=self.now(), detail=detail, error=error)
+        except Exception:
+            log.exception("cannot record the end of run %s", run_id)
+
+
+def register(runner: JobRunner) -> None:
+    """Make ``runner`` reachable from jobs in the persistent store (which hold only its id)."""
+    _RUNNERS[runner.runner_id] = runner
+
+
+def unregister(runner: JobRunner) -> None:
+    """Forget ``runner``."""
+    _RUNNERS.pop(runner.runner_id, None)
+
+
+def run_scheduled(runner_id: str, name: str) -> str:
+    """The function APScheduler calls (by reference ``reportbot.schedule.jobs:run_scheduled``)."""
+    runner = _RUNNERS.get(runner_id)
+    if runner is None:
+        log.error("job %s: no active runner %s in this process; not run", name, runner_id)
+        return "no runner"
+    return runner.run(name).outcome
+
+
+def _summarize(result: object) -> str:
+    if result is None:
+        return ""
+    text = str(result)
+    return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 1] + "…"

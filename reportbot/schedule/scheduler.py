@@ -1,0 +1,265 @@
+"""The ``serve`` scheduler: APScheduler 3 (Asia/Shanghai) with a persistent SQLite job store.
+
+Restart semantics: jobs keep their next run time in the job store. On start-up the scheduler is started
+paused, the jobs are synchronised with ``schedules/*.toml`` (a run time already due is kept, so a run
+missed during downtime runs once if it is within its grace, and is recorded and reported as missed
+otherwise), then resumed. A file lock keeps a second ``serve`` from running jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from filelock import FileLock, Timeout
+
+from reportbot import pipeline
+from reportbot.config import Config
+from reportbot.errors import ReportbotError
+from reportbot.pipeline import jobs as pipeline_jobs
+from reportbot.schedule import jobs
+from reportbot.schedule.definitions import JobSpec, load_definitions
+from reportbot.schedule.triggers import EventDayTrigger, TradingDayTrigger
+from reportbot.store import runs as run_store
+
+log = logging.getLogger(__name__)
+RUN_FUNC = "reportbot.schedule.jobs:run_scheduled"
+_WORKERS = 4
+
+
+def job_store_path(config: Config) -> Path:
+    """APScheduler's job store: a sibling of the main database (see the README for why)."""
+    if config.schedule.job_store is not None:
+        return config.schedule.job_store
+    db = config.paths.database
+    return db.with_name(f"{db.stem}-jobs.sqlite3")
+
+
+def load_specs(config: Config) -> tuple[JobSpec, ...]:
+    """The job definitions of ``config.schedule.directory``."""
+    return load_definitions(
+        config.schedule.directory,
+        default_grace_s=config.schedule.default_misfire_grace_s,
+        skip=config.calendar.overrides_file,
+    )
+
+
+def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> BaseTrigger:
+    """The APScheduler trigger of ``spec`` (event days are read from the store now)."""
+    tz = ZoneInfo(config.schedule.timezone)
+    cron = spec.trigger.cron_kwargs()
+    if spec.trigger.is_event:
+        days = pipeline_jobs.event_days(conn, pipeline.calendar_for(config), spec.trigger.on)
+        at = time(int(cron.get("hour", "0")), int(cron.get("minute", "0")), int(cron.get("second", "0")))
+        return EventDayTrigger(days, at, timezone=tz)
+    if spec.trigger.trading_day is not None:
+        return TradingDayTrigger(
+            cron,
+            rule=spec.trigger.trading_day,
+            timezone=tz,
+            exchange=config.calendar.exchange,
+            overrides_file=config.calendar.overrides_file,
+        )
+    return CronTrigger(timezone=tz, **cron)
+
+
+class Service:
+    """The scheduler of ``reportbot serve``: start, synchronise, stop."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        now: jobs.Clock,
+        admin: jobs.AdminNotify | None = None,
+        specs: Sequence[JobSpec] | None = None,
+    ) -> None:
+        """Prepare (nothing runs until :meth:`start`)."""
+        self.config = config
+        self.now = now
+        self.specs = tuple(specs) if specs is not None else load_specs(config)
+        self.runner = jobs.JobRunner(config, self.specs, now=now, admin=admin, runner_id=uuid.uuid4().hex)
+        self.lock = FileLock(str(config.schedule.lock_file))
+        self.scheduler: BackgroundScheduler | None = None
+
+    def start(self) -> None:
+        """Take the single-instance lock and start the scheduler.
+
+        Raises:
+            ReportbotError: another ``serve`` holds the lock.
+        """
+        self.config.schedule.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.lock.acquire(timeout=0)
+        except Timeout as exc:
+            raise ReportbotError(
+                f"another reportbot serve holds the lock {self.config.schedule.lock_file}; not running jobs"
+            ) from exc
+        try:
+            self._start_scheduler()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _start_scheduler(self) -> None:
+        path = job_store_path(self.config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scheduler = BackgroundScheduler(
+            timezone=ZoneInfo(self.config.schedule.timezone),
+            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{path}")},
+            executors={"default": ThreadPoolExecutor(_WORKERS)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        scheduler.add_listener(self._on_executed, EVENT_JOB_EXECUTED)
+        jobs.register(self.runner)
+        scheduler.start(paused=True)
+        self.scheduler = scheduler
+        self.sync()
+        scheduler.resume()
+        log.info("scheduler started: %d jobs, job store %s", len(self.specs), path)
+        for job in scheduler.get_jobs():
+            log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "none")
+
+    def sync(self) -> None:
+        """Make the job store match the definitions, keeping run times already due (catch-up)."""
+        assert self.scheduler is not None
+        now = self.now()
+        conn = pipeline.open_store(self.config, self.now)
+        try:
+            wanted = {spec.name: spec for spec in self.specs}
+            for job in self.scheduler.get_jobs():
+                if job.id not in wanted:
+                    log.info("removing job %s (no longer defined)", job.id)
+                    job.remove()
+            for spec in self.specs:
+                self._sync_job(spec, build_trigger(spec, self.config, conn), now)
+        finally:
+            conn.close()
+
+    def _sync_job(self, spec: JobSpec, trigger: BaseTrigger, now: datetime) -> None:
+        assert self.scheduler is not None
+        options = {
+            "func": RUN_FUNC,
+            "args": (self.runner.runner_id, spec.name),
+            "name": spec.description or spec.name,
+            "misfire_grace_time": spec.misfire_grace_s,
+            "coalesce": spec.coalesce,
+            "max_instances": 1,
+        }
+        fresh = trigger.get_next_fire_time(None, now)
+        job = self.scheduler.get_job(spec.name)
+        if job is None:
+            self.scheduler.add_job(id=spec.name, trigger=trigger, next_run_time=fresh, **options)
+            return
+        due = job.next_run_time is not None and job.next_run_time <= now
+        changes = dict(options, trigger=trigger)
+        if not due:
+            changes["next_run_time"] = fresh
+        else:
+            log.info("job %s: run due at %s is kept for catch-up", spec.name, job.next_run_time)
+            if spec.coalesce:  # APScheduler runs (or misses) only the latest due run: report the others
+                superseded = _due_run_times(trigger, job.next_run_time, now)[:-1]
+                if superseded:
+                    self.runner.record_missed(spec.name, superseded, reason="coalesced into the latest due run")
+        self.scheduler.modify_job(spec.name, **changes)
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        self.runner.record_missed(event.job_id, [event.scheduled_run_time])
+
+    def _on_executed(self, event: JobExecutionEvent) -> None:
+        """After a non-event job (e.g. the data refresh) recompute the IPO-calendar jobs' days."""
+        events = [s for s in self.specs if s.trigger.is_event]
+        if not events or event.job_id in {s.name for s in events} or self.scheduler is None:
+            return
+        try:
+            conn = pipeline.open_store(self.config, self.now)
+            try:
+                now = self.now()
+                for spec in events:
+                    self._sync_job(spec, build_trigger(spec, self.config, conn), now)
+            finally:
+                conn.close()
+        except Exception:
+            log.exception("cannot refresh the IPO-calendar jobs after %s", event.job_id)
+
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop the scheduler (waiting for running jobs) and release the lock."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        self.scheduler = None
+        jobs.unregister(self.runner)
+        if self.lock.is_locked:
+            self.lock.release()
+
+
+def _due_run_times(trigger: BaseTrigger, first: datetime, now: datetime) -> list[datetime]:
+    times: list[datetime] = []
+    fire: datetime | None = first
+    while fire is not None and fire <= now and len(times) < 1000:
+        times.append(fire)
+        fire = trigger.get_next_fire_time(fire, fire)
+    return times
+
+
+def lock_holder(config: Config) -> bool:
+    """Whether some process holds the ``serve`` lock now."""
+    lock = FileLock(str(config.schedule.lock_file))
+    if not config.schedule.lock_file.exists():
+        return False
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+@dataclass(frozen=True)
+class JobView:
+    """One job as `schedule list` and `status` show it."""
+
+    spec: JobSpec
+    next_runs: list[datetime]
+    provisional: list[bool]
+    last: run_store.JobRun | None
+    target_error: str
+
+
+def job_views(config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3) -> list[JobView]:
+    """Every defined job with its next ``count`` run times (Beijing time) and last recorded run."""
+    cal = pipeline.calendar_for(config)
+    tz = ZoneInfo(config.schedule.timezone)
+    last = run_store.last_runs(conn)
+    views = []
+    for spec in load_specs(config):
+        trigger = build_trigger(spec, config, conn)
+        times: list[datetime] = []
+        previous: datetime | None = None
+        while len(times) < count:
+            fire = trigger.get_next_fire_time(previous, previous or now)
+            if fire is None:
+                break
+            times.append(fire)
+            previous = fire
+        try:
+            jobs.resolve_target(spec.target)
+            error = ""
+        except jobs.TargetError as exc:
+            error = str(exc)
+        on_calendar = spec.trigger.trading_day is not None or spec.trigger.is_event
+        provisional = [on_calendar and cal.is_provisional(t.astimezone(tz).date()) for t in times]
+        views.append(JobView(spec, times, provisional, last.get(spec.name), error))
+    return views

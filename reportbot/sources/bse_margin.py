@@ -1,0 +1,86 @@
+"""bse.cn ``/rzrqjyyexxController/summaryInfoResult.do``: the BSE-wide margin (两融) summary of one day.
+
+JSONP ``cb([[{"rzmreRound": .., "rzyeRound": .., "rqyeRound": .., "rzrqyeRound": ..}], "YYYY-MM-DD"])``
+(the date may be single-quoted). Amounts are in CNY (元); one request per requested trading day (the
+pipeline asks for month ends, which is what the monthly statistics need).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from reportbot.config import SourcesConfig
+from reportbot.domain import MarginBalance
+from reportbot.errors import SourceError
+from reportbot.sources.base import Feed, FetchRequest, Parsed
+from reportbot.sources.http import HttpClient, RawPage
+from reportbot.sources.validate import Record, expect, load_jsonp
+
+NAME = "bse_margin"
+PATH = "/rzrqjyyexxController/summaryInfoResult.do"
+CALLBACK = "reportbotMargin"
+FIRST_DAY = date(2022, 1, 1)
+REQUIRED = ("rzyeRound", "rzrqyeRound")
+LOW_CNY, HIGH_CNY = 1e8, 1e12  # BSE margin balances are in the billions of CNY
+
+
+def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
+    """One request per day in ``request.days`` on or after ``since``."""
+    url = settings.bse_base_url.rstrip("/") + PATH
+    headers = {"Referer": settings.bse_base_url.rstrip("/") + "/disclosure/rzrq_trans_list.html"}
+    since = max(request.since or FIRST_DAY, FIRST_DAY)
+    return [
+        client.get(NAME, url, {"callback": CALLBACK, "transDate": day.isoformat(), "page": 0}, headers=headers)
+        for day in request.days
+        if day >= since
+    ]
+
+
+def parse(pages: Sequence[RawPage]) -> Parsed:
+    """One balance per page that has data (a day without data gives none); duplicates must agree."""
+    found: dict[date, MarginBalance] = {}
+    for index, page in enumerate(pages):
+        balance = parse_page(page, index)
+        if balance is None:
+            continue
+        old = found.get(balance.day)
+        if old is not None and old != balance:
+            raise SourceError(NAME, "two different balances for one day", field="date", value=balance.day.isoformat())
+        found[balance.day] = balance
+    return Parsed(margins=sorted(found.values(), key=lambda b: b.day))
+
+
+def parse_page(page: RawPage, index: int) -> MarginBalance | None:
+    """One day's summary, or None when the exchange has no data for that day."""
+    payload = expect(NAME, load_jsonp(NAME, page, CALLBACK), list, f"page {index}")
+    if len(payload) < 2:
+        raise SourceError(NAME, f"expected [rows, date] in page {index}", field="body", value=f"{len(payload)} items")
+    rows = expect(NAME, payload[0], list, "rows")
+    day_text = expect(NAME, payload[1], str, "date")
+    try:
+        day = date.fromisoformat(day_text.strip())
+    except ValueError:
+        raise SourceError(NAME, f"bad date in page {index}", field="date", value=day_text) from None
+    if not rows:
+        return None
+    if len(rows) != 1:
+        raise SourceError(NAME, f"expected one summary row on {day}", field="rows", value=len(rows))
+    rec = Record(NAME, rows[0], REQUIRED, f"summary of {day}")
+    total = rec.number("rzrqyeRound", positive=True, low=LOW_CNY, high=HIGH_CNY, numeric_text=True)
+    financing = rec.number("rzyeRound", positive=True, low=LOW_CNY, high=HIGH_CNY, numeric_text=True)
+    if total is None:
+        raise rec.error("rzrqyeRound", None, "required value is empty")
+    if financing is not None and financing > total * 1.0001:
+        raise rec.error("rzyeRound", financing, f"financing balance exceeds the total margin balance {total:g}")
+    return MarginBalance(day=day, financing_balance=financing, margin_balance_total=total)
+
+
+SOURCE = Feed(
+    name=NAME,
+    title="北交所 融资融券汇总（summaryInfoResult.do）",
+    config_key="bse_base_url",
+    fetch_fn=fetch,
+    parse_fn=parse,
+    needs_days=True,
+)

@@ -1,0 +1,95 @@
+"""Eastmoney data-centre reports: paging (``pageNumber`` up to ``result.pages``) and the response envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from reportbot.config import SourcesConfig
+from reportbot.errors import SourceError
+from reportbot.sources.http import HttpClient, RawPage
+from reportbot.sources.validate import expect, load_json
+
+MAX_PAGES = 200  # a safety net against a server that keeps announcing more pages
+_EMPTY_MESSAGE = "数据为空"
+
+
+def fetch_report(
+    client: HttpClient,
+    settings: SourcesConfig,
+    source: str,
+    params: dict[str, str | int],
+) -> list[RawPage]:
+    """Fetch every page of one data-centre report; page 1 tells how many pages there are.
+
+    A page that does not decode ends the paging (its parse will raise the precise error).
+    """
+    pages: list[RawPage] = []
+    total = 1
+    number = 1
+    while number <= min(total, MAX_PAGES):
+        page = client.get(
+            source,
+            settings.eastmoney_datacenter_url,
+            {**params, "pageNumber": number, "pageSize": settings.page_size, "client": "WEB"},
+        )
+        pages.append(page)
+        announced = _announced_pages(page)
+        if announced is None:
+            break
+        total = announced
+        number += 1
+    return pages
+
+
+def _announced_pages(page: RawPage) -> int | None:
+    try:
+        payload = json.loads(page.text())
+        pages = payload["result"]["pages"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return pages if isinstance(pages, int) and not isinstance(pages, bool) else None
+
+
+def since_filter(column: str, since: date | None, extra: str = "") -> str:
+    """The ``filter`` parameter: an optional market condition and ``column >= since``."""
+    parts = [extra] if extra else []
+    if since is not None:
+        parts.append(f"({column}>='{since.isoformat()}')")
+    return "".join(parts)
+
+
+def report_rows(source: str, pages: Sequence[RawPage]) -> Iterator[tuple[str, Any]]:
+    """Every row of every page, labelled ``page N row M``; the envelope is checked on each page.
+
+    Raises:
+        SourceError: an HTML page, broken JSON, ``success`` false, or a ``result`` without ``data``/``pages``.
+    """
+    announced: int | None = None
+    for index, page in enumerate(pages, start=1):
+        payload = expect(source, load_json(source, page), dict, f"page {index}")
+        if payload.get("success") is not True:
+            message = str(payload.get("message", ""))
+            if index == 1 and len(pages) == 1 and _EMPTY_MESSAGE in message:
+                return  # the report has no rows for this filter
+            raise SourceError(
+                source, f"report failed: {message or 'no message'}", field="success", value=payload.get("success")
+            )
+        result = expect(source, payload.get("result"), dict, "result")
+        pages_value = expect(source, result.get("pages"), int, "result.pages")
+        if announced is not None and pages_value != announced:
+            raise SourceError(
+                source, f"page {index} announces a different page count", field="result.pages", value=pages_value
+            )
+        announced = pages_value
+        rows = expect(source, result.get("data"), list, "result.data")
+        if not rows and index <= pages_value:
+            raise SourceError(source, f"page {index} of {pages_value} is empty", field="result.data", value=[])
+        for number, row in enumerate(rows, start=1):
+            yield f"page {index} row {number}", row
+    if announced is not None and len(pages) < min(announced, MAX_PAGES):
+        raise SourceError(
+            source, f"only {len(pages)} of {announced} pages received", field="result.pages", value=announced
+        )

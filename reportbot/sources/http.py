@@ -1,0 +1,133 @@
+"""The HTTP client every live source uses: one ``requests.Session``, timeouts, retries, pacing.
+
+Retries (with exponential backoff) cover connection errors, timeouts and HTTP 5xx; any other HTTP error
+or an exhausted retry budget raises :class:`SourceError` naming the source and the URL. Requests to the
+same host are spaced by ``pacing_s`` so a full fetch stays polite.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+from reportbot.config import SourcesConfig
+from reportbot.errors import SourceError
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], None]
+Monotonic = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One HTTP response body as received, with the request that produced it."""
+
+    url: str
+    body: bytes
+    status: int
+    content_type: str = ""
+
+    def text(self, encoding: str = "utf-8") -> str:
+        """The body decoded (a BOM is dropped); undecodable bytes are replaced."""
+        return self.body.decode(encoding, errors="replace").lstrip("\ufeff")
+
+
+class HttpClient:
+    """A polite HTTP client shared by all sources of one fetch run."""
+
+    def __init__(
+        self,
+        settings: SourcesConfig,
+        *,
+        session: requests.Session | None = None,
+        sleep: Sleep = time.sleep,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        """Create the client; ``sleep`` and ``monotonic`` are injectable so tests do not wait."""
+        self.settings = settings
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._last_request: dict[str, float] = {}
+        self.requests_made = 0
+
+    def close(self) -> None:
+        """Close the underlying session."""
+        self.session.close()
+
+    def get(
+        self,
+        source: str,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawPage:
+        """GET ``url`` and return its body; retry transient failures with exponential backoff.
+
+        Raises:
+            SourceError: the server kept failing, answered 4xx, or could not be reached.
+        """
+        attempts = max(1, self.settings.retries + 1)
+        last_error = ""
+        for attempt in range(attempts):
+            if attempt:
+                self._backoff(source, attempt, attempts, last_error)
+            self._pace(url)
+            try:
+                response = self.session.get(
+                    url, params=dict(params or {}), headers=dict(headers or {}), timeout=self.settings.timeout_s
+                )
+            except requests.RequestException as exc:
+                last_error = f"{type(exc).__name__}: {_short(exc)}"
+                continue
+            finally:
+                self.requests_made += 1
+            if response.status_code >= 500:
+                last_error = f"HTTP {response.status_code}"
+                continue
+            if response.status_code >= 400:
+                raise SourceError(source, f"HTTP {response.status_code} from {response.url}")
+            return RawPage(
+                url=response.url,
+                body=response.content,
+                status=response.status_code,
+                content_type=response.headers.get("Content-Type", ""),
+            )
+        raise SourceError(source, f"{_host(url)} unreachable after {attempts} attempts ({last_error}); url {url}")
+
+    def _backoff(self, source: str, attempt: int, attempts: int, last_error: str) -> None:
+        delay = self.settings.backoff_s * 2 ** (attempt - 1)
+        log.info("%s: retry %d/%d in %.1fs after %s", source, attempt, attempts - 1, delay, last_error)
+        self._sleep(delay)
+
+    def _pace(self, url: str) -> None:
+        host = _host(url)
+        last = self._last_request.get(host)
+        if last is not None:
+            wait = self.settings.pacing_s - (self._monotonic() - last)
+            if wait > 0:
+                self._sleep(wait)
+        self._last_request[host] = self._monotonic()
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _short(exc: Exception) -> str:
+    """The useful part of a requests error ("[Errno 111] Connection refused", "read timed out")."""
+    text = " ".join(str(exc).split())
+    errno = re.search(r"\[Errno [^\]]+\][^)'\"]*", text)
+    if errno:
+        return errno.group(0).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:120]

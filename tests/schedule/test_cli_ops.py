@@ -1,0 +1,163 @@
+"""`reportbot serve`, `schedule list/run` and `status` through the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+
+from reportbot.cli import cli
+from reportbot.domain import TZ
+from tests.schedule.conftest import wait_for
+
+REPO = Path(__file__).parents[2]
+
+
+def _config(tmp: Path, schedules: Path | None = None) -> Path:
+    lines = [
+        "[paths]",
+        f'database = "{tmp / "db.sqlite3"}"',
+        f'output_dir = "{tmp / "out"}"',
+        "[calendar]",
+        f'overrides_file = "{REPO / "schedules" / "holidays.toml"}"',
+        "[schedule]",
+        f'directory = "{schedules or REPO / "schedules"}"',
+        f'lock_file = "{tmp / "serve.lock"}"',
+        "[telegram]",
+        'token_env = "REPORTBOT_TEST_NO_SUCH_TOKEN"',
+    ]
+    path = tmp / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_schedule_list_on_the_bundled_schedules_around_new_year(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    from datetime import datetime
+
+    with time_machine.travel(datetime(2026, 11, 21, 9, 30, tzinfo=TZ), tick=False):
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "schedule", "list", "-n", "3"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "交易日历库数据截至 2026-12-31" in out
+    assert "下次运行：2026-11-23 周一 17:30，2026-11-24 周二 17:30，2026-11-25 周三 17:30" in out  # refresh
+    # monthly report: first trading day of each month; January 2027 is beyond the library (provisional)
+    assert "下次运行：2026-12-01 周二 09:00，2027-01-04 周一 09:00（暂定），2027-02-01 周一 09:00（暂定）" in out
+    assert "下次运行：2026-11-21 周六 10:00，2026-11-28 周六 10:00" in out  # weekly refit, later today
+    assert "下次运行：2026-11-22 周日 08:00" in out  # daily health summary
+    assert "无（库中没有未来的新股日历日期）" in out  # the bundled data has no future subscription days
+    assert "上次结果：暂无记录" in out
+
+
+def test_schedule_list_around_national_day(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    from datetime import datetime
+
+    with time_machine.travel(datetime(2026, 9, 29, 18, 0, tzinfo=TZ), tick=False):
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "schedule", "list", "-n", "2"])
+    assert result.exit_code == 0, result.output
+    assert "下次运行：2026-09-30 周三 17:30，2026-10-08 周四 17:30" in result.output
+    assert "下次运行：2026-10-08 周四 09:00，2026-11-02 周一 09:00" in result.output
+
+
+def test_schedule_run_records_the_run_and_status_shows_it(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    (schedules / "jobs.toml").write_text(
+        '[[jobs]]\nname = "good"\ntarget = "tests.schedule.targets:ok"\ntrigger = { hour = 8 }\n'
+        '[[jobs]]\nname = "bad"\ntarget = "tests.schedule.targets:boom"\ntrigger = { hour = 8 }\n',
+        encoding="utf-8",
+    )
+    cfg = _config(tmp_path, schedules)
+    runner = CliRunner()
+    good = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "run", "good"])
+    assert good.exit_code == 0, good.output
+    assert "good: 成功" in good.output
+    bad = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "run", "bad"])
+    assert bad.exit_code == 1
+    assert "job bad failed: RuntimeError: boom" in bad.output
+    unknown = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "run", "nope"])
+    assert unknown.exit_code == 2 and "unknown job 'nope' (known: good, bad)" in unknown.output
+    status = runner.invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert status.exit_code == 0, status.output
+    assert "服务：reportbot serve 未运行" in status.output
+    assert "过去 24 小时任务：成功 1，失败 1，错过 0" in status.output
+    assert "bad 失败：RuntimeError: boom" in status.output
+    listing = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "list"])
+    assert "上次结果：失败" in listing.output and "上次结果：成功" in listing.output
+
+
+def _serve(cfg: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTBOT_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "reportbot", "--config", str(cfg), "serve"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _runs(db: Path) -> list[tuple[str, str, int]]:
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return [tuple(r) for r in conn.execute("SELECT job, outcome, pid FROM job_runs WHERE outcome != 'running'")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+
+
+@pytest.mark.timeout(120)
+def test_two_serve_processes_only_one_runs_jobs(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    (schedules / "jobs.toml").write_text(
+        '[[jobs]]\nname = "tick"\ntarget = "tests.schedule.targets:ok"\ntrigger = { second = "*" }\n',
+        encoding="utf-8",
+    )
+    cfg = _config(tmp_path, schedules)
+    db = tmp_path / "db.sqlite3"
+    first = _serve(cfg)
+    try:
+        assert wait_for(lambda: len(_runs(db)) >= 2, timeout=60), (
+            first.stderr.read() if first.poll() is not None else ""
+        )
+        second = _serve(cfg)
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert "another reportbot serve holds the lock" in err
+        time.sleep(1.5)
+        runs = _runs(db)
+        assert {pid for _, _, pid in runs} == {first.pid}
+        assert {(job, outcome) for job, outcome, _ in runs} == {("tick", "ok")}
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert "scheduler only (no Telegram bot" in err
+    assert "serve: stopping" in err
+
+
+def test_status_shows_a_running_serve_by_its_lock(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    cfg = _config(tmp_path)
+    lock = FileLock(str(tmp_path / "serve.lock"))
+    with lock:
+        running = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert running.exit_code == 0, running.output
+    assert "服务：reportbot serve 运行中" in running.output
+    stopped = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert "服务：reportbot serve 未运行" in stopped.output

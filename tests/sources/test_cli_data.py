@@ -1,0 +1,77 @@
+"""``reportbot data fetch`` and ``data status`` through the CLI, against the local server and offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reportbot.cli import cli
+from tests.sources.conftest import BROKEN, EM_PATH, KLINE_PATH, Feeds
+
+
+def _config(tmp: Path, base: str) -> Path:
+    path = tmp / "config.toml"
+    path.write_text(
+        "[paths]\n"
+        f'database = "{tmp / "db.sqlite3"}"\noutput_dir = "{tmp / "out"}"\nraw_dir = "{tmp / "raw"}"\n'
+        "[sources]\n"
+        f'eastmoney_datacenter_url = "{base}{EM_PATH}"\neastmoney_kline_url = "{base}{KLINE_PATH}"\n'
+        f'bse_base_url = "{base}"\nretries = 1\nbackoff_s = 0.0\npacing_s = 0.0\npage_size = 3\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_fetch_shows_progress_on_stderr_and_results_on_stdout(
+    tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
+) -> None:
+    cfg = _config(tmp_path, server[0])
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--source", "em_bse50"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "em_bse50: ok, 4 records, 4 inserted, 0 updated"
+    assert "em_bse50: fetching from" in result.stderr and "1 page(s) received" in result.stderr
+    quiet = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--source", "em_bse50", "--quiet"])
+    assert quiet.exit_code == 0
+    assert quiet.stdout.strip() == "em_bse50: ok, 4 records, 0 inserted, 0 updated"
+    assert "fetching from" not in quiet.stderr
+
+
+def test_failed_fetch_exits_1_with_one_line_and_status_shows_why(
+    tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
+) -> None:
+    cfg = _config(tmp_path, server[0])
+    feeds.put("em_bse50", "k", (BROKEN / "em_bse50__other_security.json").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "fetch", "--source", "em_bse50", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: fetch: 1 of 1 sources failed (see `reportbot data status`); first: em_bse50: field data.code='899001':"
+        " answer is for another security than 899050"
+    ]
+    status = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "status"])
+    assert status.exit_code == 0
+    lines = status.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("em_bse50 "))
+    assert "上次成功：从未" in lines[at + 1]
+    assert "上次失败" in lines[at + 2] and "field data.code='899001'" in lines[at + 2]
+    assert "北证50 日K 0 天（暂缺）" in status.stdout and "新闻数据点 58 条" in status.stdout
+
+
+def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, "http://127.0.0.1:9")
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--quiet"])
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "5 of 5 sources failed" in result.stderr and "Connection refused" in result.stderr
+    report = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "monthly", "--month", "2026-08", "--html"])
+    assert report.exit_code == 0, report.output
+    html = Path(report.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "2026-09-16" in html  # the stored data's as-of date
+
+
+def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--config", str(_config(tmp_path, "http://127.0.0.1:9")), "data", "fetch", "--source", "nope"]
+    )
+    assert result.exit_code == 2
+    assert "'nope' is not one of" in result.output
