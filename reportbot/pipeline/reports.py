@@ -223,7 +223,13 @@ def render_monthly_html(
     title = f"北交所新股月报（{report.month_zh}）"
     env = html.make_environment(config.paths.templates_override)
     text = html.render_template(
-        env, "monthly.html.j2", r=report, title=title, font=_font_context(font, font_face), charts=chart_uris
+        env,
+        "monthly.html.j2",
+        r=report,
+        title=title,
+        font=_font_context(font, font_face),
+        charts=chart_uris,
+        point_text=market_view.point_text,
     )
     return RenderedHtml(text, title, f"bse-monthly-{report.month}", config.paths.output_dir)
 

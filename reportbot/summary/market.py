@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlparse
 
 from reportbot import zhfmt
 from reportbot.domain import MarketFigure, MarketPoint
@@ -25,6 +26,50 @@ METRIC_LABELS = {
     "bse50_change_pct": ("北证50月度涨跌幅", "%"),
     "bse50_pe": ("北证50市盈率", "倍"),
 }
+
+
+POINT_LABELS = {
+    "bse50_close": "北证50收盘点位",
+    "bse50_change_pct": "北证50涨跌幅（报道口径，区间见来源）",
+    "listed_companies": "上市公司数",
+    "turnover_day": "单日成交额",
+    "turnover_week": "周成交额",
+    "turnover_period": "区间成交额",
+    "avg_daily_turnover": "日均成交额",
+    "avg_daily_turnover_week": "周日均成交额",
+    "total_market_value": "总市值",
+    "investors": "合格投资者",
+    "margin_balance": "两融余额",
+    "median_pe_ttm": "市盈率（TTM）中位数",
+    "cumulative_ipo_funds_raised": "累计新股募资",
+    "ipo_count_ytd": "年内新股数量",
+    "ipo_count_year": "全年新股数量",
+    "ipo_first_day_return_note": "新股首日涨幅（报道）",
+    "ipo_first_day_return_mean_ytd": "年内新股首日平均涨幅",
+    "ipo_first_day_return_mean_year": "全年新股首日平均涨幅",
+    "ipo_first_day_return_mean_q1": "一季度新股首日平均涨幅",
+    "ipo_frozen_funds_record": "新股冻结资金纪录",
+    "ipo_issue_pe_mean_year": "全年平均发行市盈率",
+    "ipo_issue_pe_mean_q1": "一季度平均发行市盈率",
+    "ipo_winning_rate_mean_year": "全年平均中签率",
+    "ipo_winning_rate_mean_q1": "一季度平均中签率",
+}
+_UNITS = {"x": "倍", "count": ""}
+
+
+def point_text(point: MarketPoint) -> str:
+    """``2025-11-14 新闻报道：总市值 9,008.30亿元（来源：reportify.ai）``; the raw note is not shown."""
+    label = POINT_LABELS.get(point.metric, point.metric)
+    unit = _UNITS.get(point.unit, point.unit)
+    if point.unit == "count":
+        value = f"{point.value:,.0f}"
+    elif unit == "%":
+        value = zhfmt.pct(point.value)
+        unit = ""
+    else:
+        value = zhfmt.num(point.value)
+    host = urlparse(point.source).netloc or point.source
+    return f"{point.day.isoformat()} 新闻报道：{label} {value}{unit}（来源：{host}）"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reportbot import zhfmt
 from reportbot.domain import Ipo
 from reportbot.summary import narrative as nr
-from reportbot.summary.market import MarketView
+from reportbot.summary.market import MarketView, point_text
 from reportbot.summary.monthly import MonthStat
 
 NO_RETURNS = "当月上市新股均无首日涨幅数据"
@@ -131,10 +131,7 @@ def headlines(
     if market.bse50_change_pct is not None:
         items.append((65, f"北证50指数本月{_signed_move(market.bse50_change_pct)}。"))
     items.extend((50, f"{line.text}（来源：{line.source}）。") for line in market.figures)
-    items.extend(
-        (25, f"{p.day.isoformat()}：{p.note or p.metric} {zhfmt.num(p.value)}{p.unit}（来源：{p.source}）。")
-        for p in market.points
-    )
+    items.extend((25, point_text(p) + "。") for p in market.points)
     if upcoming:
         items.append((35, f"报告月之后已公布申购安排的新股{upcoming}只，详见“后续新股与申购建议”。"))
     items.sort(key=lambda item: -item[0])
