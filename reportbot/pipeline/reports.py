@@ -130,23 +130,7 @@ def monthly_report(config: Config, conn: sqlite3.Connection, now: Clock, month: 
         market_store.market_points(conn, first, last),
     )
     model, reason = model_outputs(config, conn)
-    settings = settings_for(config)
-    cal = _calendar(config)
-    upcoming = []
-    for ipo in monthly.upcoming_ipos(ipos, month, as_of):
-        prediction, why = predict(config, conn, ipo, settings)
-        upcoming.append(
-            brief_view.build_brief(
-                ipo,
-                cal,
-                settings,
-                prediction,
-                prediction_reason=why,
-                refund_offset=config.calendar.refund_offset_trading_days,
-                data_as_of=as_of,
-                generated_at=now(),
-            )
-        )
+    upcoming = [_brief(config, conn, now, ipo, as_of) for ipo in monthly.upcoming_ipos(ipos, month, as_of)]
     return build_monthly_report(
         ipos,
         month,
@@ -262,9 +246,12 @@ def ipo_brief(config: Config, conn: sqlite3.Connection, now: Clock, code: str) -
     ipo = ipo_store.get_ipo(conn, code)
     if ipo is None:
         raise NoDataError(f"no IPO with code {code!r} in the database (see `reportbot data status`)")
+    return _brief(config, conn, now, ipo, data_as_of(conn)[0])
+
+
+def _brief(config: Config, conn: sqlite3.Connection, now: Clock, ipo: Ipo, as_of: date | None) -> brief_view.IpoBrief:
     settings = settings_for(config)
     prediction, why = predict(config, conn, ipo, settings)
-    as_of, _ = data_as_of(conn)
     return brief_view.build_brief(
         ipo,
         _calendar(config),

@@ -172,7 +172,16 @@ def _cff_to_truetype(font: Any) -> None:
     del tt["CFF "]
     if "VORG" in tt:
         del tt["VORG"]
-    maxp = tt["maxp"]
+    _truetype_maxp(tt["maxp"])
+    tt["head"].glyphDataFormat = 0
+    tt["post"].formatType = 2.0
+    tt["post"].extraNames = []
+    tt["post"].mapping = {}
+    tt.sfntVersion = "\x00\x01\x00\x00"
+
+
+def _truetype_maxp(maxp: Any) -> None:
+    """maxp version 1.0 (TrueType) with no hinting resources."""
     maxp.tableVersion = 0x00010000
     for attr in (
         "maxZones",
@@ -186,11 +195,6 @@ def _cff_to_truetype(font: Any) -> None:
     ):
         setattr(maxp, attr, 0)
     maxp.maxZones = 1
-    tt["head"].glyphDataFormat = 0
-    tt["post"].formatType = 2.0
-    tt["post"].extraNames = []
-    tt["post"].mapping = {}
-    tt.sfntVersion = "\x00\x01\x00\x00"
 
 
 def _rename(font: Any, family: str) -> None:

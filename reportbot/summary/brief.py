@@ -53,24 +53,9 @@ def build_brief(
 ) -> IpoBrief:
     """Work out the subscription math of ``ipo`` for ``settings`` (capital, cost of funds)."""
     notes: list[str] = []
-    refund = days = None
-    provisional = False
-    if ipo.apply_date is not None:
-        try:
-            refund = ipo.refund_date or refund_date(calendar, ipo.apply_date, refund_offset)
-            days = freeze_days(calendar, ipo.apply_date, refund_offset, ipo.refund_date)
-            provisional = calendar.is_provisional(refund)
-        except ModelError as exc:
-            notes.append(f"冻结天数暂缺：{exc}")
-    else:
-        notes.append("申购日暂缺：数据源未提供，无法计算冻结天数与成本。")
+    refund, days, provisional = _freeze(ipo, calendar, refund_offset, notes)
     cap_shares = ipo.subscription_cap_shares
-    cap_cash = None
-    if ipo.issue_price is not None and cap_shares is not None:
-        cap_cash = cash_at_cap(ipo.issue_price, cap_shares)
-    elif ipo.top_apply_amount_wan is not None:
-        cap_cash = ipo.top_apply_amount_wan * 1e4
-        notes.append("顶格申购资金取自数据源的“顶格申购需配市值/资金”字段（申购上限股数暂缺）。")
+    cap_cash = _cap_cash(ipo, notes)
     capital = min(settings.capital_cny, cap_cash) if cap_cash is not None else None
     shares_applied = None
     if capital is not None and ipo.issue_price:
@@ -111,6 +96,32 @@ def build_brief(
         data_as_of=data_as_of,
         generated_at=generated_at,
     )
+
+
+def _freeze(
+    ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list[str]
+) -> tuple[date | None, int | None, bool]:
+    """Refund day, calendar days frozen and whether the calendar there is provisional (notes say why not)."""
+    if ipo.apply_date is None:
+        notes.append("申购日暂缺：数据源未提供，无法计算冻结天数与成本。")
+        return None, None, False
+    try:
+        refund = ipo.refund_date or refund_date(calendar, ipo.apply_date, refund_offset)
+        days = freeze_days(calendar, ipo.apply_date, refund_offset, ipo.refund_date)
+    except ModelError as exc:
+        notes.append(f"冻结天数暂缺：{exc}")
+        return None, None, False
+    return refund, days, calendar.is_provisional(refund)
+
+
+def _cap_cash(ipo: Ipo, notes: list[str]) -> float | None:
+    """Cash needed at the cap: cap × price, else the source's 顶格申购资金."""
+    if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
+        return cash_at_cap(ipo.issue_price, ipo.subscription_cap_shares)
+    if ipo.top_apply_amount_wan is not None:
+        notes.append("顶格申购资金取自数据源的“顶格申购需资金”字段（申购上限股数暂缺）。")
+        return ipo.top_apply_amount_wan * 1e4
+    return None
 
 
 def _winning_rate(ipo: Ipo, prediction: Prediction | None, reason: str) -> tuple[float | None, str]:

@@ -123,6 +123,30 @@ def model_view(report: ModelReport | None, reason: str, listed: Sequence[Ipo], i
     )
 
 
+def _narrative(
+    stat: MonthStat,
+    history: list[MonthStat],
+    listed: list[Ipo],
+    market: MarketView,
+    mview: ModelView,
+    upcoming: int,
+    month_zh: str,
+) -> sections.Narrative:
+    previous = history[-1] if history else None
+    rows = sections.industries(listed)
+    industry_text, etf_text = sections.industry_text(rows, market)
+    return sections.Narrative(
+        overview=sections.overview(stat, previous, history, market, month_zh),
+        headlines=sections.headlines(stat, previous, history, listed, market, upcoming),
+        event=sections.event(stat, listed, month_zh),
+        drivers=sections.drivers(stat, previous, history, market),
+        industries=rows,
+        industry_text=industry_text,
+        etf_text=etf_text,
+        risks=sections.risks(stat, history, mview.month_mae_pct, mview.reason),
+    )
+
+
 def build_monthly_report(
     ipos: Sequence[Ipo],
     month: str,
@@ -144,18 +168,7 @@ def build_monthly_report(
     predictions: dict[str, Prediction] = {p.code: p for p in model.predictions} if model else {}
     mview = model_view(model, model_reason, listed, ipos)
     month_zh = zhfmt.month_zh(month)
-    rows = sections.industries(listed)
-    industry_text, etf_text = sections.industry_text(rows, market)
-    narrative = sections.Narrative(
-        overview=sections.overview(stat, previous, history, market, month_zh),
-        headlines=sections.headlines(stat, previous, history, listed, market, len(upcoming)),
-        event=sections.event(stat, listed, month_zh),
-        drivers=sections.drivers(stat, previous, history, market),
-        industries=rows,
-        industry_text=industry_text,
-        etf_text=etf_text,
-        risks=sections.risks(stat, history, mview.month_mae_pct, mview.reason),
-    )
+    narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh)
     return MonthlyReport(
         month=month,
         month_zh=month_zh,
