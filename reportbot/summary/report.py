@@ -20,6 +20,7 @@ from reportbot.summary.monthly import (
     ipo_rows,
     listed_in,
     missing_notes,
+    month_bounds,
     month_series,
 )
 
@@ -131,12 +132,13 @@ def _narrative(
     mview: ModelView,
     upcoming: int,
     month_zh: str,
+    partial_until: date | None,
 ) -> sections.Narrative:
     previous = history[-1] if history else None
     rows = sections.industries(listed)
     industry_text, etf_text = sections.industry_text(rows, market)
     return sections.Narrative(
-        overview=sections.overview(stat, previous, history, market, month_zh),
+        overview=sections.overview(stat, previous, history, market, month_zh, partial_until),
         headlines=sections.headlines(stat, previous, history, listed, market, upcoming),
         event=sections.event(stat, listed, month_zh),
         drivers=sections.drivers(stat, previous, history, market),
@@ -168,7 +170,9 @@ def build_monthly_report(
     predictions: dict[str, Prediction] = {p.code: p for p in model.predictions} if model else {}
     mview = model_view(model, model_reason, listed, ipos)
     month_zh = zhfmt.month_zh(month)
-    narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh)
+    month_end = month_bounds(month)[1]
+    partial = data_as_of if data_as_of is not None and data_as_of < month_end else None
+    narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh, partial)
     return MonthlyReport(
         month=month,
         month_zh=month_zh,

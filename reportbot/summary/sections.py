@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from reportbot import zhfmt
 from reportbot.domain import Ipo
@@ -133,7 +134,7 @@ def headlines(
     items.extend((50, f"{line.text}（来源：{line.source}）。") for line in market.figures)
     items.extend((25, point_text(p) + "。") for p in market.points)
     if upcoming:
-        items.append((35, f"报告月之后已公布申购安排的新股{upcoming}只，详见“后续新股与申购建议”。"))
+        items.append((35, f"已申购待上市或随后申购的新股{upcoming}只，详见“后续新股与申购建议”。"))
     items.sort(key=lambda item: -item[0])
     return [text for _, text in items[:limit]]
 
@@ -144,9 +145,14 @@ def _signed_move(change_pct: float) -> str:
 
 
 def overview(
-    cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat], market: MarketView, month_zh: str
+    cur: MonthStat,
+    prev: MonthStat | None,
+    history: Sequence[MonthStat],
+    market: MarketView,
+    month_zh: str,
+    partial_until: date | None = None,
 ) -> str:
-    """主要话题与市场趋势概述: supply, first-day returns, market."""
+    """主要话题与市场趋势概述: supply, first-day returns, market (``partial_until``: the month is not over)."""
     count_cmp = nr.Comparison(current=cur.count, previous=prev.count if prev else None)
     parts = [f"{month_zh}，北交所上市新股{cur.count}只，数量环比{nr.trend_word(count_cmp)}"]
     if cur.mean_return_pct is not None:
@@ -163,6 +169,11 @@ def overview(
     else:
         parts.append(f"首日涨幅{zhfmt.MISSING}（{NO_RETURNS}）")
     text = "，".join(parts) + "。"
+    if partial_until is not None:
+        text = (
+            f"（数据截至{partial_until.isoformat()}，{month_zh}尚未结束，以下为月内已上市新股的统计，环比仅供参考。）"
+            + text
+        )
     if market.bse50_change_pct is not None:
         text += f"北证50指数月内{_signed_move(market.bse50_change_pct)}。"
     else:

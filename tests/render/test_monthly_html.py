@@ -143,3 +143,9 @@ def test_month_without_listings(store: sqlite3.Connection, config: Config) -> No
     text = _html(config, _build(store, config, "2024-06"))
     assert "本月无新股上市" in text
     assert "上市新股数量为0只" in text
+
+
+def test_month_not_over_is_flagged(store: sqlite3.Connection, config: Config) -> None:
+    text = _html(config, _build(store, config, "2026-09"))  # the data end on 2026-09-16
+    assert "数据截至2026-09-16，2026年9月尚未结束" in text
+    assert "尚未结束" not in _html(config, _build(store, config, "2026-08"))

@@ -53,6 +53,8 @@ def test_every_section_is_in_the_pdf(monthly: tuple[Path, str, sqlite3.Connectio
     for heading in SECTIONS:
         assert heading in flat, heading
     assert "北证50日线未获取：离线数据集不含，运行 reportbot data fetch 获取" in flat
+    assert "滚动样本外评估" in flat and "策略回测" in flat  # the model's real results
+    assert "模型结果暂缺" not in flat
 
 
 def test_figures_match_the_database(monthly: tuple[Path, str, sqlite3.Connection]) -> None:
