@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 MODE="${1:-demo}"
 PYTHON="${PYTHON:-python3}"
-DEB_PACKAGES=(fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
+DEB_PACKAGES=(fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0)
 
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, MONTH, AppContext, ReportbotGroup, pass_app
+from reportbot.pipeline import reports
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -19,5 +19,15 @@ def report() -> None:
 @pass_app
 def monthly_cmd(app: AppContext, month: str | None, write_html: bool) -> None:
     """Render the monthly BSE IPO report and print the file path(s)."""
-    for path in pipeline.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
+    for path in reports.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
+        click.echo(str(path))
+
+
+@report.command("ipo", context_settings=CONTEXT_SETTINGS)
+@click.argument("code")
+@click.option("--html", "write_html", is_flag=True, help="Also write the HTML next to the PDF.")
+@pass_app
+def ipo_cmd(app: AppContext, code: str, write_html: bool) -> None:
+    """Render the 1–2 page subscription brief of one IPO (CODE: 920xxx or its old code)."""
+    for path in reports.render_ipo_brief(app.config, app.store(), app.now, code, write_html=write_html):
         click.echo(str(path))

@@ -6,7 +6,6 @@ the core: opening the store, the bundled dataset, the monthly report and the ale
 
 from __future__ import annotations
 
-import base64
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -17,12 +16,10 @@ from pathlib import Path
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, DatasetInfo, Ipo
 from reportbot.errors import NoDataError
-from reportbot.render import charts, html, pdf
-from reportbot.render.fonts import find_cjk_font
 from reportbot.sources import bundled
 from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
-from reportbot.summary import alert, monthly
+from reportbot.summary import alert
 from reportbot.tradingcal import TradingCalendar, load_calendar
 
 log = logging.getLogger(__name__)
@@ -81,55 +78,6 @@ def data_as_of(conn: sqlite3.Connection) -> tuple[date | None, list[str]]:
     dates = [i.as_of for i in infos if i.as_of]
     lines = [f"{i.note or i.source}，截至 {i.as_of.isoformat() if i.as_of else '暂缺'}" for i in infos]
     return (max(dates) if dates else None), lines
-
-
-def render_monthly(
-    config: Config,
-    conn: sqlite3.Connection,
-    now: Clock,
-    month: str | None = None,
-    *,
-    write_html: bool = False,
-) -> list[Path]:
-    """Render the monthly PDF (and optionally its HTML) into the output directory.
-
-    Raises:
-        NoDataError: the store has no listings at all.
-    """
-    ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
-    month = month or monthly.latest_listing_month(ipos)
-    if month is None:
-        raise NoDataError("no IPO listings in the database; run `reportbot data load` first")
-    as_of, sources = data_as_of(conn)
-    report = monthly.build_monthly_report(ipos, month, data_as_of=as_of, data_sources=sources, generated_at=now())
-    font = find_cjk_font(config.fonts.cjk_font, config.fonts.family)
-    history_svg = charts.monthly_history_chart(
-        font,
-        [h.month for h in report.history],
-        [h.count for h in report.history],
-        [h.mean_return_pct for h in report.history],
-    )
-    known = [(r.name, r.first_day_return_pct) for r in report.rows if r.first_day_return_pct is not None]
-    returns_svg = charts.returns_bar_chart(font, [k[0] for k in known], [k[1] for k in known]) if known else None
-    env = html.make_environment(config.paths.templates_override)
-    title = f"北交所新股月报 {month}"
-    text = html.render_template(
-        env,
-        "monthly.html.j2",
-        r=report,
-        title=title,
-        font_family=font.family,
-        history_chart=_data_uri(history_svg),
-        returns_chart=_data_uri(returns_svg) if returns_svg else None,
-    )
-    out_dir = config.paths.output_dir
-    pdf_path = out_dir / f"bse-monthly-{month}.pdf"
-    written = [pdf.write_pdf(text, pdf_path, base_url=out_dir, metadata={"title": title, "authors": ["reportbot"]})]
-    if write_html:
-        html_path = pdf_path.with_suffix(".html")
-        html_path.write_text(text, encoding="utf-8")
-        written.append(html_path)
-    return written
 
 
 @dataclass(frozen=True)
@@ -222,5 +170,6 @@ def _range(values: object) -> tuple[date | None, date | None]:
     return (days[0], days[-1]) if days else (None, None)
 
 
-def _data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+# Re-export: the alert bot and the scheduler call pipeline.render_monthly. Imported last because the
+# reports module imports the model orchestration, which imports calendar_for from this package.
+from reportbot.pipeline.reports import render_monthly as render_monthly  # noqa: E402

@@ -1,9 +1,14 @@
-"""Charts as SVG text (matplotlib Agg, glyphs embedded as paths so no font is needed downstream)."""
+"""Charts as SVG (matplotlib): vector shapes, text kept as text in the shared CJK font.
+
+Text stays text (``svg.fonttype = "none"``): WeasyPrint sets it with the same prepared font as the page,
+which is about half the SVG to parse compared with glyph outlines, and the chart labels remain searchable.
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 
 import matplotlib
 
@@ -12,9 +17,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from reportbot.domain import BacktestRow
+from reportbot.model.backtest import STRATEGY_PERFECT
 from reportbot.render.fonts import CjkFont
 
 _registered: set[str] = set()
+RED = "#b22222"
+GREEN = "#2e8b57"
+BLUE = "#5b7fb0"
+GREY = "#8a8f98"
+FALLBACK_FAMILY = "Noto Sans CJK SC"  # characters outside the prepared subset
 
 
 def use_font(font: CjkFont) -> None:
@@ -22,9 +34,16 @@ def use_font(font: CjkFont) -> None:
     if str(font.path) not in _registered:
         font_manager.fontManager.addfont(str(font.path))
         _registered.add(str(font.path))
-    plt.rcParams["font.family"] = [font.family]
+    plt.rcParams["font.family"] = [font.family, FALLBACK_FAMILY, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = True
-    plt.rcParams["svg.fonttype"] = "path"
+    plt.rcParams["svg.fonttype"] = "none"
+    plt.rcParams["svg.hashsalt"] = "reportbot"  # stable ids: the same data gives the same SVG
+    plt.rcParams["axes.spines.top"] = False
+    plt.rcParams["axes.spines.right"] = False
+    plt.rcParams["axes.titlesize"] = 10
+    plt.rcParams["axes.labelsize"] = 8.5
+    plt.rcParams["xtick.labelsize"] = 8
+    plt.rcParams["ytick.labelsize"] = 8
 
 
 def monthly_history_chart(
@@ -32,27 +51,31 @@ def monthly_history_chart(
 ) -> str:
     """Bars: IPOs listed per month; line: mean first-day return (%) where known."""
     use_font(font)
-    fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.0, 2.15), dpi=100)
     try:
-        x = range(len(months))
-        ax.bar(x, counts, color="#9db4d3", label="上市数量（只）")
+        x = list(range(len(months)))
+        ax.bar(x, counts, color="#c9d6e8", label="上市数量（只，左轴）")
         ax.set_ylabel("上市数量（只）")
-        ax.set_xticks(list(x), [m[2:] for m in months], fontsize=8)
+        step = max(1, len(months) // 8)
+        ax.set_xticks(x[::step], [m[2:].replace("-", "/") for m in months][::step])
         ax2 = ax.twinx()
+        ax2.spines["right"].set_visible(True)
         pts = [(i, m) for i, m in zip(x, means, strict=True) if m is not None]
         if pts:
             ax2.plot(
                 [p[0] for p in pts],
                 [p[1] for p in pts],
-                color="#c0392b",
+                color=RED,
                 marker="o",
-                label="首日平均涨幅（%）",
+                markersize=3,
+                linewidth=1.2,
+                label="首日平均涨幅（%，右轴）",
             )
         ax2.set_ylabel("首日平均涨幅（%）")
         ax.set_title("北交所新股月度上市数量与首日平均涨幅")
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
-        fig.tight_layout()
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
         return _svg(fig)
     finally:
         plt.close(fig)
@@ -76,7 +99,111 @@ def returns_bar_chart(font: CjkFont, names: Sequence[str], returns: Sequence[flo
         plt.close(fig)
 
 
+def bse50_chart(font: CjkFont, series: Sequence[tuple[date, float]], month_start: date, month_end: date) -> str:
+    """北证50 daily closes over the stored range, the report month shaded."""
+    use_font(font)
+    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
+    try:
+        ax.plot([d for d, _ in series], [c for _, c in series], color=BLUE, linewidth=1.2)  # type: ignore[arg-type]
+        ax.axvspan(month_start, month_end, color="#f3dede", zorder=0)  # type: ignore[arg-type]
+        ax.set_title("北证50指数日收盘（阴影为报告月）")
+        ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        return _svg(fig)
+    finally:
+        plt.close(fig)
+
+
+def return_distribution_chart(font: CjkFont, history: Sequence[float], month: Sequence[float]) -> str:
+    """Histogram of every known first-day return, the month's IPOs marked as ticks."""
+    use_font(font)
+    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
+    try:
+        hi = max([*history, *month, 100.0])
+        lo = min([*history, *month, 0.0])
+        step = 25.0 if hi - lo <= 800 else 50.0
+        start = step * (lo // step)
+        bins = [start + step * k for k in range(int((hi - start) // step) + 2)]
+        ax.hist(list(history), bins=bins, color="#c9d6e8", edgecolor="white", label=f"全部新股（{len(history)}只）")
+        for value in month:
+            ax.axvline(value, color=RED, linewidth=1.0, alpha=0.8)
+        ax.plot([], [], color=RED, label=f"本月新股（{len(month)}只）")
+        ax.axvline(0, color="#333", linewidth=0.8)
+        ax.set_xlabel("首日涨幅（%）")
+        ax.set_ylabel("只数")
+        ax.set_title("首日涨幅分布")
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        return _svg(fig)
+    finally:
+        plt.close(fig)
+
+
+def prediction_scatter_chart(
+    font: CjkFont, pairs: Sequence[tuple[float, float]], month_pairs: Sequence[tuple[float, float]]
+) -> str:
+    """Predicted vs actual first-day return (out of sample), the month's IPOs highlighted."""
+    use_font(font)
+    fig, ax = plt.subplots(figsize=(4.6, 3.4), dpi=100)
+    try:
+        # hundreds of markers are drawn as one crisp bitmap inside the SVG: WeasyPrint parses SVG nodes in
+        # Python, and a node per marker would cost more than the rest of the page
+        ax.scatter(
+            [p for p, _ in pairs],
+            [a for _, a in pairs],
+            s=10,
+            color=GREY,
+            alpha=0.6,
+            label="样本外预测",
+            rasterized=True,
+        )
+        if month_pairs:
+            ax.scatter([p for p, _ in month_pairs], [a for _, a in month_pairs], s=22, color=RED, label="本月新股")
+        values = [v for pair in pairs for v in pair] or [0.0, 100.0]
+        lo, hi = min(values), max(values)
+        ax.plot([lo, hi], [lo, hi], color="#333", linewidth=0.8, linestyle="--", label="预测 = 实际")
+        ax.set_xlabel("预测首日涨幅（%）")
+        ax.set_ylabel("实际首日涨幅（%）")
+        ax.set_title("预测与实际首日涨幅")
+        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+        fig.tight_layout()
+        return _svg(fig)
+    finally:
+        plt.close(fig)
+
+
+def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> str:
+    """Cumulative profit (万元) of each strategy, year by year."""
+    use_font(font)
+    fig, ax = plt.subplots(figsize=(4.6, 3.4), dpi=100)
+    try:
+        strategies: dict[str, list[BacktestRow]] = {}
+        for row in rows:
+            if row.year is not None:
+                strategies.setdefault(row.strategy, []).append(row)
+        for name, items in strategies.items():
+            items.sort(key=lambda r: r.year or 0)
+            total = 0.0
+            cumulative = []
+            for item in items:
+                total += item.profit_cny / 1e4
+                cumulative.append(total)
+            line = ax.plot([str(r.year) for r in items], cumulative, marker="o", markersize=3, label=name)[0]
+            if name == STRATEGY_PERFECT:  # the hindsight ceiling: a reference, not a strategy
+                line.set_color(GREY)
+                line.set_linestyle("--")
+        ax.axhline(0, color="#333", linewidth=0.8)
+        ax.set_ylabel("累计收益（万元）")
+        ax.set_title("策略回测累计收益（样本外）")
+        ax.legend(fontsize=7.5, frameon=False)
+        fig.tight_layout()
+        return _svg(fig)
+    finally:
+        plt.close(fig)
+
+
 def _svg(fig: plt.Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", dpi=200)  # dpi only affects rasterized artists
     return buf.getvalue()

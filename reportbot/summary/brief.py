@@ -1,0 +1,134 @@
+"""The per-IPO brief: terms and seed 002's subscription math for one IPO (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.errors import ModelError
+from reportbot.model.subscription import breakeven_return, cash_at_cap, freeze_cost, freeze_days, refund_date
+from reportbot.tradingcal import TradingCalendar
+
+
+@dataclass(frozen=True, kw_only=True)
+class IpoBrief:
+    """Everything the brief template shows; None → 暂缺 with the reason in ``notes``."""
+
+    ipo: Ipo
+    settings: SubscriberSettings
+    refund_day: date | None
+    refund_from_source: bool
+    provisional_calendar: bool
+    freeze_days: int | None
+    cap_shares: float | None
+    cap_cash: float | None
+    capital_used: float | None  # the subscriber's capital, capped at the cash needed at the cap
+    shares_applied: float | None  # shares the capital buys (lots of 100), at most the cap
+    freeze_cost_cap: float | None
+    freeze_cost_capital: float | None
+    winning_rate_pct: float | None
+    winning_rate_basis: str
+    expected_shares: float | None
+    breakeven_pct: float | None
+    first_day_profit_cap: float | None  # seed 002's 首日卖出收益 at the cap, when the outcome is known
+    first_day_yield_pct: float | None  # that profit over the frozen cash
+    prediction: Prediction | None
+    prediction_reason: str
+    notes: list[str]
+    data_as_of: date | None
+    generated_at: datetime
+
+
+def build_brief(
+    ipo: Ipo,
+    calendar: TradingCalendar,
+    settings: SubscriberSettings,
+    prediction: Prediction | None,
+    *,
+    prediction_reason: str,
+    refund_offset: int,
+    data_as_of: date | None,
+    generated_at: datetime,
+) -> IpoBrief:
+    """Work out the subscription math of ``ipo`` for ``settings`` (capital, cost of funds)."""
+    notes: list[str] = []
+    refund, days, provisional = _freeze(ipo, calendar, refund_offset, notes)
+    cap_shares = ipo.subscription_cap_shares
+    cap_cash = _cap_cash(ipo, notes)
+    capital = min(settings.capital_cny, cap_cash) if cap_cash is not None else None
+    shares_applied = None
+    if capital is not None and ipo.issue_price:
+        shares_applied = float(int(capital / ipo.issue_price / 100) * 100)
+        if cap_shares is not None:
+            shares_applied = min(shares_applied, cap_shares)
+    rate, basis = _winning_rate(ipo, prediction, prediction_reason)
+    expected = cap_shares * rate / 100 if cap_shares is not None and rate is not None else None
+    breakeven = None
+    if rate is not None and days is not None and rate > 0:
+        breakeven = breakeven_return(settings.annual_rate, days, rate / 100) * 100
+    profit = yield_pct = None
+    if expected is not None and ipo.issue_price is not None and ipo.first_day_return_pct is not None and cap_cash:
+        profit = expected * ipo.issue_price * ipo.first_day_return_pct / 100
+        yield_pct = profit / cap_cash * 100
+    return IpoBrief(
+        ipo=ipo,
+        settings=settings,
+        refund_day=refund,
+        refund_from_source=ipo.refund_date is not None,
+        provisional_calendar=provisional,
+        freeze_days=days,
+        cap_shares=cap_shares,
+        cap_cash=cap_cash,
+        capital_used=capital,
+        shares_applied=shares_applied,
+        freeze_cost_cap=freeze_cost(cap_cash, settings.annual_rate, days) if cap_cash and days else None,
+        freeze_cost_capital=freeze_cost(capital, settings.annual_rate, days) if capital and days else None,
+        winning_rate_pct=rate,
+        winning_rate_basis=basis,
+        expected_shares=expected,
+        breakeven_pct=breakeven,
+        first_day_profit_cap=profit,
+        first_day_yield_pct=yield_pct,
+        prediction=prediction,
+        prediction_reason=prediction_reason,
+        notes=notes,
+        data_as_of=data_as_of,
+        generated_at=generated_at,
+    )
+
+
+def _freeze(
+    ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list[str]
+) -> tuple[date | None, int | None, bool]:
+    """Refund day, calendar days frozen and whether the calendar there is provisional (notes say why not)."""
+    if ipo.apply_date is None:
+        notes.append("申购日暂缺：数据源未提供，无法计算冻结天数与成本。")
+        return None, None, False
+    try:
+        refund = ipo.refund_date or refund_date(calendar, ipo.apply_date, refund_offset)
+        days = freeze_days(calendar, ipo.apply_date, refund_offset, ipo.refund_date)
+    except ModelError as exc:
+        notes.append(f"冻结天数暂缺：{exc}")
+        return None, None, False
+    return refund, days, calendar.is_provisional(refund)
+
+
+def _cap_cash(ipo: Ipo, notes: list[str]) -> float | None:
+    """Cash needed at the cap: cap × price, else the source's 顶格申购资金."""
+    if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
+        return cash_at_cap(ipo.issue_price, ipo.subscription_cap_shares)
+    if ipo.top_apply_amount_wan is not None:
+        notes.append("顶格申购资金取自数据源的“顶格申购需资金”字段（申购上限股数暂缺）。")
+        return ipo.top_apply_amount_wan * 1e4
+    return None
+
+
+def _winning_rate(ipo: Ipo, prediction: Prediction | None, reason: str) -> tuple[float | None, str]:
+    if ipo.online_winning_rate_pct is not None:
+        return ipo.online_winning_rate_pct, "实际网上中签率（发行结果公告）"
+    if prediction is not None and prediction.expected_winning_rate_pct is not None:
+        return prediction.expected_winning_rate_pct, "模型按近期可比新股估计的中签率"
+    if prediction is None:
+        return None, f"中签率暂缺：发行结果尚未公布，且{reason or '模型未给出估计'}"
+    return None, "中签率暂缺：发行结果尚未公布，模型也无可比新股估计"

@@ -1,0 +1,158 @@
+"""The market side of the monthly report (北证50, monthly statistics, dated news figures), 暂缺 when absent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlparse
+
+from reportbot import zhfmt
+from reportbot.domain import MarketFigure, MarketPoint
+from reportbot.summary import narrative
+from reportbot.summary.monthly import month_bounds, previous_month
+
+FETCH_HINT = "离线数据集不含，运行 reportbot data fetch 获取"
+BSE50_MISSING = f"北证50日线未获取：{FETCH_HINT}"
+FIGURES_MISSING = f"北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）未获取：{FETCH_HINT}"
+
+METRIC_LABELS = {
+    "turnover_yi": ("成交金额", "亿元"),
+    "volume_yi_shares": ("成交量", "亿股"),
+    "total_market_cap_yi": ("总市值", "亿元"),
+    "listed_companies": ("上市公司数", "家"),
+    "new_listings": ("新增上市公司", "家"),
+    "margin_balance_yi": ("两融余额", "亿元"),
+    "bse50_change_pct": ("北证50月度涨跌幅", "%"),
+    "bse50_pe": ("北证50市盈率", "倍"),
+}
+
+
+POINT_LABELS = {
+    "bse50_close": "北证50收盘点位",
+    "bse50_change_pct": "北证50涨跌幅（报道口径，区间见来源）",
+    "listed_companies": "上市公司数",
+    "turnover_day": "单日成交额",
+    "turnover_week": "周成交额",
+    "turnover_period": "区间成交额",
+    "avg_daily_turnover": "日均成交额",
+    "avg_daily_turnover_week": "周日均成交额",
+    "total_market_value": "总市值",
+    "investors": "合格投资者",
+    "margin_balance": "两融余额",
+    "median_pe_ttm": "市盈率（TTM）中位数",
+    "cumulative_ipo_funds_raised": "累计新股募资",
+    "ipo_count_ytd": "年内新股数量",
+    "ipo_count_year": "全年新股数量",
+    "ipo_first_day_return_note": "新股首日涨幅（报道）",
+    "ipo_first_day_return_mean_ytd": "年内新股首日平均涨幅",
+    "ipo_first_day_return_mean_year": "全年新股首日平均涨幅",
+    "ipo_first_day_return_mean_q1": "一季度新股首日平均涨幅",
+    "ipo_frozen_funds_record": "新股冻结资金纪录",
+    "ipo_issue_pe_mean_year": "全年平均发行市盈率",
+    "ipo_issue_pe_mean_q1": "一季度平均发行市盈率",
+    "ipo_winning_rate_mean_year": "全年平均中签率",
+    "ipo_winning_rate_mean_q1": "一季度平均中签率",
+}
+_UNITS = {"x": "倍", "count": ""}
+
+
+def point_text(point: MarketPoint) -> str:
+    """``2025-11-14 新闻报道：总市值 9,008.30亿元（来源：reportify.ai）``; the raw note is not shown."""
+    label = POINT_LABELS.get(point.metric, point.metric)
+    unit = _UNITS.get(point.unit, point.unit)
+    if point.unit == "count":
+        value = f"{point.value:,.0f}"
+    elif unit == "%":
+        value = zhfmt.pct(point.value)
+        unit = ""
+    else:
+        value = zhfmt.num(point.value)
+    host = urlparse(point.source).netloc or point.source
+    return f"{point.day.isoformat()} 新闻报道：{label} {value}{unit}（来源：{host}）"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FigureLine:
+    """One monthly statistic with its change against the previous month and its source."""
+
+    label: str
+    text: str
+    source: str
+    as_of: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketView:
+    """What the report can say about the market this month."""
+
+    bse50_close: float | None
+    bse50_change_pct: float | None  # month-end close vs previous month-end close, percent
+    bse50_days: int
+    bse50_reason: str  # why the series is absent ("" when present)
+    figures: list[FigureLine]
+    figures_reason: str
+    points: list[MarketPoint]
+
+
+def _month_end_close(series: Sequence[tuple[date, float]], month: str) -> float | None:
+    first, last = month_bounds(month)
+    closes = [c for d, c in series if first <= d <= last]
+    return closes[-1] if closes else None
+
+
+def _figure_text(fig: MarketFigure, prev: MarketFigure | None) -> str:
+    label, unit = METRIC_LABELS.get(fig.metric, (fig.metric, fig.unit))
+    if unit == "%":
+        value = zhfmt.pct(fig.value, 2, signed=True)
+        prev_value = None if prev is None else prev.value
+        cmp = narrative.Comparison(current=fig.value, previous=prev_value, absolute=True, flat=0.5)
+        return f"{label}{value}，" + narrative.change_phrase(cmp, narrative.pct_fmt())
+    cmp = narrative.Comparison(current=fig.value, previous=None if prev is None else prev.value)
+    return f"{label}{zhfmt.num(fig.value)}{unit}，" + narrative.change_phrase(cmp, lambda v: f"{zhfmt.num(v)}{unit}")
+
+
+def build_market_view(
+    month: str,
+    series: Sequence[tuple[date, float]],
+    figures: Sequence[MarketFigure],
+    previous_figures: Sequence[MarketFigure],
+    points: Sequence[MarketPoint],
+) -> MarketView:
+    """Summarise the stored market data of ``month`` (each part absent → a reason)."""
+    close = _month_end_close(series, month)
+    prev_close = _month_end_close(series, previous_month(month))
+    change = (close / prev_close - 1) * 100 if close is not None and prev_close else None
+    first, last = month_bounds(month)
+    days = sum(1 for d, _ in series if first <= d <= last)
+    if not series:
+        reason = BSE50_MISSING
+    elif close is None:
+        reason = f"北证50日线不含{zhfmt.month_zh(month)}的交易日：{FETCH_HINT}"
+    else:
+        reason = ""
+    prev_by_metric = {f.metric: f for f in previous_figures}
+    lines = [
+        FigureLine(
+            label=METRIC_LABELS.get(f.metric, (f.metric, f.unit))[0],
+            text=_figure_text(f, prev_by_metric.get(f.metric)),
+            source=f.source,
+            as_of=f.as_of,
+        )
+        for f in figures
+        if f.metric in METRIC_LABELS
+    ]
+    return MarketView(
+        bse50_close=close,
+        bse50_change_pct=change,
+        bse50_days=days,
+        bse50_reason=reason,
+        figures=lines,
+        figures_reason="" if lines else FIGURES_MISSING,
+        points=[p for p in points if first <= p.day <= last],
+    )
+
+
+def figure_value(figures: Sequence[MarketFigure], metric: str) -> float | None:
+    """The stored value of ``metric`` (None when absent)."""
+    return next((f.value for f in figures if f.metric == metric), None)

@@ -1,0 +1,325 @@
+"""The Chinese text of the monthly report's research sections (seed 000's structure), built by rules.
+
+Each sentence is filled from :class:`~reportbot.summary.monthly.MonthStat` values (aggregates of stored
+IPO fields) and the stored market data; comparisons are against the previous month (环比) and the
+distribution of all earlier months (分位数). The ten headline items are ranked by how unusual each
+figure is against history (distance of its percentile from the median), so the ranking follows the data.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from reportbot import zhfmt
+from reportbot.domain import Ipo
+from reportbot.summary import narrative as nr
+from reportbot.summary.market import MarketView, point_text
+from reportbot.summary.monthly import MonthStat
+
+NO_RETURNS = "当月上市新股均无首日涨幅数据"
+UNCLASSIFIED = "行业暂缺（数据源未提供）"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Driver:
+    """One 核心驱动 subsection: a title and its bullet sentences."""
+
+    title: str
+    bullets: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndustryRow:
+    """The month's IPOs of one industry."""
+
+    industry: str
+    count: int
+    mean_return_pct: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Narrative:
+    """All research text of one monthly report."""
+
+    overview: str
+    headlines: list[str]
+    event: str
+    drivers: list[Driver]
+    industries: list[IndustryRow]
+    industry_text: list[str]
+    etf_text: list[str]
+    risks: list[Driver]
+
+
+@dataclass(frozen=True)
+class _Metric:
+    label: str
+    get: Callable[[MonthStat], float | None]
+    fmt: nr.Formatter
+    absolute: bool = False
+    flat: float = 5.0
+
+
+RETURN = _Metric("新股首日平均涨幅", lambda s: s.mean_return_pct, nr.pct_fmt(), absolute=True, flat=5.0)
+COUNT = _Metric("上市新股数量", lambda s: float(s.count), nr.count_fmt("只"))
+RAISED = _Metric("募资总额", lambda s: s.raised_yi, nr.yi_fmt())
+PE_RATIO = _Metric("发行市盈率与行业市盈率之比", lambda s: s.pe_ratio, nr.times_fmt())
+WINNING = _Metric("网上平均中签率", lambda s: s.mean_winning_rate_pct, nr.pct_fmt(4))
+MULTIPLE = _Metric("网上平均申购倍数", lambda s: s.mean_multiple, nr.times_fmt(0))
+FROZEN = _Metric("单只新股平均冻结资金", lambda s: s.frozen_yi, nr.yi_fmt(0))
+TURNOVER = _Metric("首日平均换手率", lambda s: s.mean_turnover_pct, nr.pct_fmt(), absolute=True, flat=3.0)
+
+
+def _history(history: Sequence[MonthStat], metric: _Metric) -> list[float]:
+    return [v for v in (metric.get(s) for s in history) if v is not None]
+
+
+def metric_sentence(metric: _Metric, cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]) -> str:
+    """``本月新股首日平均涨幅为127.70%，较上月（303.84%）下降176.14个百分点，在…位于…分位，…。``"""
+    return nr.compare_sentence(
+        f"本月{metric.label}为",
+        metric.get(cur),
+        metric.get(prev) if prev else None,
+        metric.fmt,
+        history=_history(history, metric),
+        absolute=metric.absolute,
+        flat=metric.flat,
+        missing_reason=NO_RETURNS if metric is RETURN else "当月上市新股无该字段数据",
+    )
+
+
+def _score(metric: _Metric, cur: MonthStat, history: Sequence[MonthStat]) -> float:
+    value = metric.get(cur)
+    rank = nr.percentile_rank(value, _history(history, metric)) if value is not None else None
+    return -1.0 if rank is None else abs(rank - 50)
+
+
+def headlines(
+    cur: MonthStat,
+    prev: MonthStat | None,
+    history: Sequence[MonthStat],
+    listed: Sequence[Ipo],
+    market: MarketView,
+    upcoming: int,
+    limit: int = 10,
+) -> list[str]:
+    """The ``limit`` most unusual facts of the month, most unusual first."""
+    items: list[tuple[float, str]] = []
+    for metric, bonus in ((RETURN, 15), (COUNT, 10), (RAISED, 0), (PE_RATIO, 0), (WINNING, 0), (MULTIPLE, 0)):
+        if metric.get(cur) is not None:
+            items.append((_score(metric, cur, history) + bonus, metric_sentence(metric, cur, prev, history)))
+    for metric in (FROZEN, TURNOVER):
+        if metric.get(cur) is not None:
+            items.append((_score(metric, cur, history) - 5, metric_sentence(metric, cur, prev, history)))
+    known = [i for i in listed if i.first_day_return_pct is not None]
+    if known:
+        best = max(known, key=lambda i: i.first_day_return_pct or 0.0)
+        worst = min(known, key=lambda i: i.first_day_return_pct or 0.0)
+        items.append((55, f"首日涨幅最高的是{best.name}（{best.code}），为{zhfmt.pct(best.first_day_return_pct)}。"))
+        if worst is not best:
+            items.append(
+                (40, f"首日涨幅最低的是{worst.name}（{worst.code}），为{zhfmt.pct(worst.first_day_return_pct)}。")
+            )
+        breaks = [i for i in known if (i.first_day_return_pct or 0.0) < 0]
+        if breaks:
+            names = "、".join(i.name for i in breaks)
+            items.append((70 + 5 * len(breaks), f"本月{len(breaks)}只新股首日破发（{names}），打新并非无风险。"))
+        else:
+            items.append((30, f"本月有首日数据的{len(known)}只新股均未破发。"))
+    if market.bse50_change_pct is not None:
+        items.append((65, f"北证50指数本月{_signed_move(market.bse50_change_pct)}。"))
+    items.extend((50, f"{line.text}（来源：{line.source}）。") for line in market.figures)
+    items.extend((25, point_text(p) + "。") for p in market.points)
+    if upcoming:
+        items.append((35, f"已申购待上市或随后申购的新股{upcoming}只，详见“后续新股与申购建议”。"))
+    items.sort(key=lambda item: -item[0])
+    return [text for _, text in items[:limit]]
+
+
+def _signed_move(change_pct: float) -> str:
+    word = "上涨" if change_pct > 0 else "下跌" if change_pct < 0 else "持平"
+    return f"{word}{zhfmt.pct(abs(change_pct))}" if change_pct else "持平"
+
+
+def overview(
+    cur: MonthStat,
+    prev: MonthStat | None,
+    history: Sequence[MonthStat],
+    market: MarketView,
+    month_zh: str,
+    partial_until: date | None = None,
+) -> str:
+    """主要话题与市场趋势概述: supply, first-day returns, market (``partial_until``: the month is not over)."""
+    count_cmp = nr.Comparison(current=cur.count, previous=prev.count if prev else None)
+    parts = [f"{month_zh}，北交所上市新股{cur.count}只，数量环比{nr.trend_word(count_cmp)}"]
+    if cur.mean_return_pct is not None:
+        rank = nr.percentile_rank(cur.mean_return_pct, _history(history, RETURN))
+        ret_cmp = nr.Comparison(
+            current=cur.mean_return_pct,
+            previous=prev.mean_return_pct if prev else None,
+            absolute=True,
+        )
+        parts.append(
+            f"首日平均涨幅{zhfmt.pct(cur.mean_return_pct)}，环比{nr.trend_word(ret_cmp)}，{nr.level_phrase(rank)}"
+        )
+        parts.append(f"破发{cur.breaks}只" if cur.breaks else "无新股破发")
+    else:
+        parts.append(f"首日涨幅{zhfmt.MISSING}（{NO_RETURNS}）")
+    text = "，".join(parts) + "。"
+    if partial_until is not None:
+        text = (
+            f"（数据截至{partial_until.isoformat()}，{month_zh}尚未结束，以下为月内已上市新股的统计，环比仅供参考。）"
+            + text
+        )
+    if market.bse50_change_pct is not None:
+        text += f"北证50指数月内{_signed_move(market.bse50_change_pct)}。"
+    else:
+        text += f"北证50指数与市场成交数据{zhfmt.MISSING}（{market.bse50_reason or market.figures_reason}）。"
+    return text
+
+
+def event(cur: MonthStat, listed: Sequence[Ipo], month_zh: str) -> str:
+    """事件或主题概述: what listed and how it was priced."""
+    if not listed:
+        return f"{month_zh}北交所无新股上市（数据中未记录该月上市的新股），本节无可概述的事件。"
+    names = "、".join(f"{i.name}（{i.code}）" for i in listed)
+    text = f"{month_zh}北交所共有{cur.count}只新股上市：{names}。"
+    if cur.raised_yi is not None:
+        text += f"合计募资{zhfmt.num(cur.raised_yi)}亿元"
+        if cur.mean_issue_pe is not None:
+            text += f"，平均发行市盈率{zhfmt.num(cur.mean_issue_pe)}倍"
+        text += "。"
+    if cur.returns_known < cur.count:
+        text += f"其中{cur.count - cur.returns_known}只的首日涨幅{zhfmt.MISSING}（数据源未提供）。"
+    return text
+
+
+def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat], market: MarketView) -> list[Driver]:
+    """核心驱动与影响分析: liquidity, supply and pricing, valuation, sentiment."""
+
+    def s(metric: _Metric) -> str:
+        return metric_sentence(metric, cur, prev, history)
+
+    liquidity = [s(FROZEN), s(MULTIPLE)]
+    if cur.frozen_known and cur.frozen_known < cur.count:
+        liquidity.append(f"冻结资金仅覆盖{cur.frozen_known}/{cur.count}只新股（其余数据源未提供）。")
+    liquidity += [f.text + "。" for f in market.figures if f.label in ("成交金额", "成交量", "两融余额")]
+    if market.figures_reason:
+        liquidity.append(f"市场成交与两融数据{zhfmt.MISSING}：{market.figures_reason}。")
+    supply = [s(COUNT), s(RAISED), s(PE_RATIO)]
+    valuation = [f.text + "。" for f in market.figures if f.label in ("北证50市盈率", "总市值")]
+    if not valuation:
+        valuation.append(f"北证50市盈率{zhfmt.MISSING}：{market.figures_reason or '本月未获取该指标'}。")
+    valuation.append(
+        "新股定价方面，"
+        + (
+            f"本月发行市盈率平均为行业市盈率的{zhfmt.pct((cur.pe_ratio or 0) * 100, 0)}，折价发行为上市首日留出空间。"
+            if cur.pe_ratio is not None
+            else f"发行市盈率与行业市盈率之比{zhfmt.MISSING}（当月新股无该字段数据）。"
+        )
+    )
+    sentiment = [s(RETURN), s(TURNOVER), s(WINNING)]
+    if market.bse50_change_pct is not None:
+        sentiment.append(f"北证50指数本月{_signed_move(market.bse50_change_pct)}（{market.bse50_days}个交易日）。")
+    else:
+        sentiment.append(f"北证50指数{zhfmt.MISSING}：{market.bse50_reason}。")
+    return [
+        Driver(title="流动性", bullets=liquidity),
+        Driver(title="新股供给与定价", bullets=supply),
+        Driver(title="估值", bullets=valuation),
+        Driver(title="市场情绪", bullets=sentiment),
+    ]
+
+
+def industries(listed: Sequence[Ipo]) -> list[IndustryRow]:
+    """The month's IPOs grouped by industry, most IPOs first."""
+    groups: dict[str, list[Ipo]] = {}
+    for i in listed:
+        groups.setdefault(i.industry_group_custom or i.csrc_industry or UNCLASSIFIED, []).append(i)
+    rows = []
+    for name, members in groups.items():
+        rets = [m.first_day_return_pct for m in members if m.first_day_return_pct is not None]
+        rows.append(
+            IndustryRow(industry=name, count=len(members), mean_return_pct=statistics.fmean(rets) if rets else None)
+        )
+    return sorted(rows, key=lambda r: (r.industry == UNCLASSIFIED, -r.count, -(r.mean_return_pct or -1e9)))
+
+
+def industry_text(rows: Sequence[IndustryRow], market: MarketView) -> tuple[list[str], list[str]]:
+    """Sentences on industries and on 北证50-linked ETFs."""
+    ranked = [r for r in rows if r.mean_return_pct is not None and r.industry != UNCLASSIFIED]
+    text = []
+    if ranked:
+        top = max(ranked, key=lambda r: r.mean_return_pct or 0.0)
+        low = min(ranked, key=lambda r: r.mean_return_pct or 0.0)
+        text.append(
+            f"本月新股覆盖{len(ranked)}个已知行业；首日平均涨幅最高的行业为{top.industry}（{zhfmt.pct(top.mean_return_pct)}）。"
+        )
+        if low is not top:
+            text.append(f"首日平均涨幅最低的行业为{low.industry}（{zhfmt.pct(low.mean_return_pct)}）。")
+    elif rows:
+        text.append(f"本月新股覆盖{len(rows)}个行业，首日涨幅{zhfmt.MISSING}，无法比较行业表现。")
+    else:
+        text.append("本月无新股上市，无行业分布可言。")
+    unknown = sum(r.count for r in rows if r.industry == UNCLASSIFIED)
+    if unknown:
+        text.append(f"另有{unknown}只新股的行业{zhfmt.MISSING}（数据源未提供），未参与比较。")
+    if market.bse50_change_pct is not None:
+        etf = [f"跟踪北证50的指数基金本月表现与指数同向：北证50{_signed_move(market.bse50_change_pct)}。"]
+    else:
+        etf = [f"北证50相关ETF的影响无法评估：{market.bse50_reason}。"]
+    return text, etf
+
+
+def risks(
+    cur: MonthStat, history: Sequence[MonthStat], model_mae_pct: float | None, model_reason: str = ""
+) -> list[Driver]:
+    """主要风险与不确定性, each tied to a figure where the data has one."""
+    ret_hist = _history(history, RETURN)
+    out = []
+    if cur.mean_return_pct is not None and ret_hist:
+        rank = nr.percentile_rank(cur.mean_return_pct, ret_hist)
+        out.append(
+            Driver(
+                title="首日收益回落风险",
+                bullets=[
+                    f"本月首日平均涨幅位于历史{rank:.0f}%分位（{nr.level_phrase(rank)[2:]}），"
+                    f"历史月度均值的中位数为{zhfmt.pct(statistics.median(ret_hist))}"
+                    + ("；高位之后收益可能均值回归。" if (rank or 0) >= 70 else "；首日收益随市场情绪波动较大。")
+                ],
+            )
+        )
+    broke = sum(s.breaks for s in history)
+    known = sum(s.returns_known for s in history)
+    if known:
+        out.append(
+            Driver(
+                title="破发风险",
+                bullets=[
+                    f"历史上有首日数据的{known}只新股中{broke}只首日破发（{zhfmt.pct(broke / known * 100, 1)}）。"
+                ],
+            )
+        )
+    out.append(
+        Driver(
+            title="模型与数据不确定性",
+            bullets=[
+                (
+                    f"模型样本外平均绝对误差为{zhfmt.pct(model_mae_pct)}，单只新股的预测区间较宽。"
+                    if model_mae_pct is not None
+                    else f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"
+                ),
+                "部分字段（申购代码、冻结资金、市场统计）在离线数据中缺失，相关结论以“暂缺”标注。",
+            ],
+        )
+    )
+    out.append(
+        Driver(
+            title="流动性与政策风险",
+            bullets=["北交所整体流动性弱于主板，发行节奏与监管政策变化可能影响新股供给与情绪。"],
+        )
+    )
+    return out
