@@ -36,7 +36,7 @@ HELP = (
     "/subscribe 订阅申购提醒（申购前一交易日晚、申购日早、中签率公布日、上市日）\n"
     "/unsubscribe 取消订阅\n"
     "/upcoming 近期申购的新股与建议\n"
-    "/ipo 代码 单只新股简报，例如 /ipo 920288\n"
+    "/ipo 代码 单只新股简报（可索取 PDF），例如 /ipo 920288\n"
     "/settings 设置申购资金、年化资金成本、概率阈值\n"
     "/report 最新月报 PDF（仅限管理层）\n"
     "/help 显示本帮助"
@@ -298,9 +298,11 @@ class BotHandlers:
     async def _send_ipo_pdf(self, update: Update, code: str) -> None:
         message = update.effective_message
         assert message is not None
+        if _CODE.match(code):
+            await _reply(update, "正在生成 PDF 简报，请稍候……")
         path = await asyncio.to_thread(self.backend.ipo_pdf, code) if _CODE.match(code) else None
         if path is None:
-            await _reply(update, "单只新股 PDF 简报暂缺（报告模块未提供），请参考上面的文字简报。")
+            await _reply(update, "单只新股 PDF 简报暂时无法生成，请参考上面的文字简报。")
             return
         with path.open("rb") as handle:
             await message.reply_document(document=handle, filename=path.name)

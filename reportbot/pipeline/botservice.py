@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import logging
 import sqlite3
@@ -14,7 +13,7 @@ from reportbot import zhfmt
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, TZ, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
-from reportbot.pipeline import Clock, open_store, render_monthly
+from reportbot.pipeline import Clock, open_store, render_monthly, reports
 from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
@@ -97,20 +96,12 @@ class StoreBotBackend:
         return self.composer.text(ipo, alert.EVENT_BRIEF, self._settings_or_default(chat_id))
 
     def ipo_pdf(self, code: str) -> Path | None:
-        """The per-IPO PDF from the reports module when it provides ``render_ipo``; else None."""
+        """The per-IPO PDF brief (rendered now), or None when it cannot be rendered."""
         try:
-            reports = importlib.import_module("reportbot.pipeline.reports")
-        except ImportError:
-            return None
-        render = getattr(reports, "render_ipo", None)
-        if render is None:
-            return None
-        try:
-            paths = render(self.config, self.conn, self.now, code)
+            return reports.render_ipo_brief(self.config, self.conn, self.now, code)[0]
         except ReportbotError as exc:
             log.warning("per-IPO PDF for %s failed: %s", code, exc)
             return None
-        return Path(paths[0]) if paths else None
 
     def latest_report(self) -> Path | None:
         """The latest monthly PDF, rendered unless already in the output directory."""

@@ -100,7 +100,6 @@ def test_upcoming_ipo_and_report_refusal(
         replies["ipo"] = await _say(server, "/ipo 920288")
         replies["ipo_bad"] = await _say(server, "/ipo abc")
         replies["ipo_unknown"] = await _say(server, "/ipo 920000")
-        replies["pdf"] = await _press(server, "pdf:920288")
         replies["report"] = await _say(server, "/report")
         replies["unsubscribe"] = await _say(server, "/unsubscribe")
 
@@ -110,7 +109,6 @@ def test_upcoming_ipo_and_report_refusal(
     assert "【北交所新股简报】" in replies["ipo"] and "华大海天（920288）" in replies["ipo"]
     assert "用法：/ipo" in replies["ipo_bad"]
     assert "未找到代码为 920000" in replies["ipo_unknown"]
-    assert "PDF" in replies["pdf"]
     assert "仅向管理层" in replies["report"]
     assert "尚未订阅" in replies["unsubscribe"]
 
@@ -192,3 +190,16 @@ def test_config_only_application_uses_the_configured_store(
     asyncio.run(main())
     found = sub_store.get_subscriber(store, 77)
     assert found is not None and found.active
+
+
+def test_ipo_pdf_on_request(tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection) -> None:
+    async def script(server: FakeTelegramServer) -> None:
+        await _say(server, "/ipo 920288")
+        server.push_callback(chat_id=USER, data="pdf:920288")
+        await asyncio.to_thread(
+            server.wait_for, lambda s: [m for m in s.messages_to(USER) if m.method == "sendDocument"], 120
+        )
+
+    _run(tg_config, store, tg_server, script)
+    [doc] = [m for m in tg_server.messages_to(USER) if m.method == "sendDocument"]
+    assert doc.file_name == "bse-ipo-920288.pdf" and doc.file_bytes.startswith(b"%PDF")
