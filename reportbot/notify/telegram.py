@@ -12,11 +12,9 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
@@ -24,6 +22,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from reportbot.config import Config, read_secret
 from reportbot.errors import NotifyError
+from reportbot.notify import wire
 from reportbot.notify.base import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -90,28 +89,6 @@ def _redact(record: logging.LogRecord) -> None:
         record.exc_info, record.exc_text = None, exc_text
 
 
-# Called once the current request has been written to the socket (see _trace_request).
-_on_wire: ContextVar[Hook | None] = ContextVar("reportbot_on_wire", default=None)
-_WRITTEN = "http11.send_request_body.complete"
-
-
-async def _trace_request(request: httpx.Request) -> None:
-    """httpx request hook: report the moment the request has left the process.
-
-    The ledger marks a delivery "in doubt" exactly then: a crash before it means Telegram never got the
-    request (safe to send again), a crash after it means it may have (never send again).
-    """
-    hook = _on_wire.get()
-    if hook is None:
-        return
-
-    async def trace(event: str, info: dict[str, object]) -> None:
-        if event == _WRITTEN:
-            hook()
-
-    request.extensions = {**request.extensions, "trace": trace}
-
-
 def make_bot(config: Config, token: str, *, pool_size: int | None = None) -> Bot:
     """A PTB Bot for ``token`` against ``[telegram].base_url`` (the real API or a local fake)."""
     install_token_redaction(token)
@@ -122,7 +99,10 @@ def make_bot(config: Config, token: str, *, pool_size: int | None = None) -> Bot
         write_timeout=tg.timeout_s,
         connect_timeout=tg.timeout_s,
         pool_timeout=tg.timeout_s,
-        httpx_kwargs={"event_hooks": {"request": [_trace_request]}},
+        httpx_kwargs={
+            "event_hooks": {"request": [wire.arm_on_body]},
+            "transport": wire.WireTransport(pool_size or max(8, tg.send_concurrency + 4)),
+        },
     )
     return Bot(token, base_url=tg.base_url, base_file_url=tg.base_file_url, request=request)
 
@@ -198,7 +178,7 @@ class TelegramSender:
     ) -> DeliveryResult:
         """Deliver one message (at most 4096 characters).
 
-        ``before_send`` runs once the request has been written to the socket (each attempt);
+        ``before_send`` runs as the request's body is handed to the kernel (each attempt, see ``wire``);
         ``on_retry`` runs with the reason when an attempt definitely failed and will be retried.
         """
         if len(text) > MAX_MESSAGE_CHARS:
@@ -237,7 +217,7 @@ class TelegramSender:
         recipient = str(chat_id)
         while True:
             await self.pacer.wait(recipient)
-            written = _on_wire.set(before_send)
+            written = wire.current.set(wire.WireState(before_send) if before_send is not None else None)
             try:
                 await call()
             except RetryAfter as exc:
@@ -266,7 +246,7 @@ class TelegramSender:
             else:
                 return DeliveryResult(True, CHANNEL, recipient)
             finally:
-                _on_wire.reset(written)
+                wire.current.reset(written)
             if on_retry is not None:
                 on_retry(reason)
             await asyncio.sleep(seconds)

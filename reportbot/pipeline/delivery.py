@@ -126,10 +126,12 @@ def _send_locked(
     conn.execute("PRAGMA synchronous=NORMAL")  # commits survive SIGKILL; only power loss could lose one
     by_code = {ipo.code: ipo for _, ipo in due}
     channels = config.notify.alert_channels
+    journal = ledger.journal_path(config.paths.database)
     with db.transaction(conn):
-        recovered = ledger.recover_in_doubt(conn, now=now())
+        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal)
         planned = ledger.plan(conn, _planned(channels, subscribers, due, as_of), now=now())
         _expire_stale(conn, as_of, now)
+    ledger.clear_journal(journal)
     rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING, event_date=as_of) if r.event in events]
     settings = {str(s.chat_id): s.settings for s in subscribers}
     shard = _Shard(config, now, composer.predictor, by_code, settings)
@@ -138,6 +140,7 @@ def _send_locked(
         totals = shard.run_processes(rows, processes)
     else:
         totals = shard.run(conn, composer, rows) if rows else _Totals()
+    ledger.clear_journal(journal)  # every outcome of this run is in the database now
     return DeliverySummary(
         as_of=as_of,
         events=tuple(events),
@@ -278,7 +281,9 @@ class _Run:
         self.sent = self.failed = self.deactivated = 0
         self.failures: list[str] = []
         self.sender: tg.TelegramSender | None = None
-        self._done: list[tuple[int, int]] = []
+        self._done: list[tuple[int, int, int]] = []
+        self._attempts: dict[int, int] = {}
+        self.journal: ledger.WireJournal | None = None
         self._split: dict[tuple[str, str, SubscriberSettings], list[str]] = {}
 
     async def send_all(self, rows: list[ledger.LedgerRow]) -> None:
@@ -292,11 +297,13 @@ class _Run:
             pacer = tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s)
             self.sender = tg.TelegramSender(bot, pacer, max_attempts=t.max_attempts, backoff_s=t.backoff_s)
             await bot.initialize()
+        self.journal = ledger.WireJournal(ledger.journal_path(self.config.paths.database))
         try:
             workers = max(1, self.config.telegram.send_concurrency)
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
             self._flush_sent()
+            self.journal.close()
             if bot is not None:
                 await bot.shutdown()
 
@@ -315,7 +322,7 @@ class _Run:
             return
         parts = self._parts(ipo, row.event, settings)
         for index in range(row.parts_sent, len(parts)):
-            result = await self._send_part(row, parts[index], len(parts))
+            result = await self._send_part(row, index, parts[index], len(parts))
             if not result.ok:
                 self._fail(row, result.detail, permanent=result.permanent)
                 return
@@ -323,7 +330,7 @@ class _Run:
                 ledger.mark_part_sent(self.conn, row.id, index + 1, len(parts), now=self.now())
         # The last part's "sent" may wait for a batch: until then the row stays "sending", which a
         # restart settles as delivered without re-sending, so batching cannot cause a duplicate.
-        self._done.append((row.id, len(parts)))
+        self._done.append((row.id, len(parts), self._attempts.pop(row.id, 0)))
         if len(self._done) >= SENT_BATCH:
             self._flush_sent()
         self.sent += 1
@@ -340,11 +347,16 @@ class _Run:
                 ledger.mark_sent_many(self.conn, self._done, now=self.now())
             self._done = []
 
-    async def _send_part(self, row: ledger.LedgerRow, text: str, total: int) -> DeliveryResult:
-        def before() -> None:
-            ledger.mark_sending(self.conn, row.id, total, now=self.now())
+    async def _send_part(self, row: ledger.LedgerRow, index: int, text: str, total: int) -> DeliveryResult:
+        journal = self.journal
+        assert journal is not None
 
-        def retry(reason: str) -> None:
+        def before() -> None:  # the request has been handed to the kernel
+            journal.record(row.id, index, total)
+            self._attempts[row.id] = self._attempts.get(row.id, 0) + 1
+
+        def retry(reason: str) -> None:  # that attempt definitely failed
+            journal.retract(row.id, index, total)
             ledger.mark_pending(self.conn, row.id, reason, now=self.now())
 
         if row.channel == tg.CHANNEL:
@@ -354,7 +366,7 @@ class _Run:
         return await asyncio.to_thread(webhooks.send_to_channel, self.config, row.channel, text)
 
     def _fail(self, row: ledger.LedgerRow, reason: str, *, permanent: bool = False) -> None:
-        ledger.mark_failed(self.conn, row.id, reason, now=self.now())
+        ledger.mark_failed(self.conn, row.id, reason, now=self.now(), attempts=self._attempts.pop(row.id, 0))
         self.failed += 1
         self.failures.append(f"{row.channel}:{row.recipient} {row.item}/{row.event}: {reason}")
         if permanent and row.channel == tg.CHANNEL:
@@ -413,9 +425,11 @@ def _deliver_report_locked(
             ledger.PlannedDelivery(channel=email.CHANNEL, recipient=r, item=item, event="monthly", event_date=today)
             for r in config.smtp.recipients
         ]
+    journal = ledger.journal_path(config.paths.database)
     with db.transaction(conn):
-        recovered = ledger.recover_in_doubt(conn, now=now())
+        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal)
         planned = ledger.plan(conn, planned_rows, now=now())
+    ledger.clear_journal(journal)
     rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING) if r.item == item]
     caption = f"北交所新股月报 {month}"
     results = run_coroutine(

@@ -173,3 +173,29 @@ def test_a_second_run_waits_for_the_first(tg_config: Config, store: sqlite3.Conn
     finally:
         module.LOCK_WAIT_S = original
         held.release()
+
+
+def test_wire_journal_decides_what_a_restart_resends(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """A killed run's journal: 81 was on the wire, 82's only attempt got a 5xx (retracted), 83 never left."""
+    _subscribe(store, 81, 82, 83)
+    due = [
+        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
+        for c in (81, 82, 83)
+    ]
+    with db.transaction(store):
+        ledger.plan(store, due, now=fixed_now())
+    ids = {r.recipient: r.id for r in ledger.list_rows(store)}
+    journal = ledger.WireJournal(ledger.journal_path(tg_config.paths.database))
+    journal.record(ids["81"], 0, 1)
+    journal.record(ids["82"], 0, 1)
+    journal.retract(ids["82"], 0, 1)
+    journal.close()
+    with ledger.journal_path(tg_config.paths.database).open("a") as torn:
+        torn.write(f"{ids['83']} 0")  # a line cut short by the kill: ignored
+    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    assert (summary.in_doubt, summary.sent) == (1, 2)
+    assert sorted(m.chat_id for m in tg_server.sent()) == [82, 83]
+    assert ledger.counts(store) == {"sent": 3}
+    assert ledger.journal_path(tg_config.paths.database).read_text() == ""
