@@ -9,57 +9,43 @@ them), then sends what is still ``pending`` (Telegram never got those).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import multiprocessing
 import sqlite3
-import threading
 import zlib
-from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any, TypeVar
-
-import filelock
 
 from reportbot.config import Config
 from reportbot.domain import Ipo, SubscriberSettings
-from reportbot.errors import NotifyError
-from reportbot.notify import email, webhooks
 from reportbot.notify import telegram as tg
+from reportbot.notify import webhooks
 from reportbot.notify.base import DeliveryResult
 from reportbot.notify.console import ConsoleNotifier
-from reportbot.pipeline import Clock, render_monthly
+from reportbot.pipeline import Clock
 from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings, due_alerts
+from reportbot.pipeline.delivery_common import DeliverySummary, delivery_lock, run_coroutine
+from reportbot.pipeline.management import deliver_monthly_report, notify_admins
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 from reportbot.store import subscribers as sub_store
 from reportbot.summary import alert
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 DEFAULT_RECIPIENT = "默认设置"
-LOCK_WAIT_S = 1800.0  # a 10,000-subscriber fan-out at 30 msg/s takes about 6 minutes
 SENT_BATCH = 64  # final "sent" marks committed together
 
 
-@dataclass(frozen=True)
-class DeliverySummary:
-    """What one delivery run did."""
-
-    as_of: date
-    events: tuple[str, ...]
-    due: int = 0  # (event, IPO) pairs due on as_of
-    planned: int = 0  # new ledger rows
-    sent: int = 0
-    failed: int = 0
-    in_doubt: int = 0  # rows a killed run left on the wire, settled without re-sending
-    deactivated: int = 0  # subscribers marked inactive after 403
-    dry_run: bool = False
-    messages: tuple[tuple[str, str], ...] = ()  # (recipient, text) in a dry run
-    failures: tuple[str, ...] = field(default=())
+# Re-exported: the scheduler's job targets name them here.
+__all__ = [
+    "DeliverySummary",
+    "deliver_monthly_report",
+    "delivery_lock",
+    "notify_admins",
+    "run_coroutine",
+    "send_alerts",
+]
 
 
 def send_alerts(
@@ -86,31 +72,6 @@ def send_alerts(
         return _dry_run(config, conn, as_of, events, due, composer, subscribers)
     with delivery_lock(config):
         return _send_locked(config, conn, now, as_of, events, due, composer, subscribers)
-
-
-@contextlib.contextmanager
-def delivery_lock(config: Config) -> Iterator[None]:
-    """One delivery run at a time per database (a second waits): recovery assumes nothing else is sending.
-
-    The lock is an OS file lock, so a killed run releases it.
-
-    Raises:
-        NotifyError: another run held the lock for longer than LOCK_WAIT_S.
-    """
-    path = Path(f"{config.paths.database}.delivery.lock")
-    lock = filelock.FileLock(path)
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        log.info("waiting for another delivery run (lock %s)", path)
-        try:
-            lock.acquire(timeout=LOCK_WAIT_S)
-        except filelock.Timeout as exc:
-            raise NotifyError(f"another delivery run has held {path} for over {LOCK_WAIT_S} s") from exc
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _send_locked(
@@ -373,141 +334,3 @@ class _Run:
             sub_store.deactivate(self.conn, int(row.recipient), f"blocked the bot ({reason})", now=self.now())
             self.deactivated += 1
             log.warning("subscriber %s blocked the bot; marked inactive", row.recipient)
-
-
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from sync code, also when this thread already runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="reportbot-delivery")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def deliver_monthly_report(
-    config: Config, conn: sqlite3.Connection, now: Clock, month: str | None = None
-) -> DeliverySummary:
-    """Render the monthly PDF and deliver it once to each management chat and e-mail recipient.
-
-    Raises:
-        NoDataError: no listings to report on.
-    """
-    paths = render_monthly(config, conn, now, month)
-    pdf = paths[0]
-    month = month or pdf.stem.removeprefix("bse-monthly-")
-    with delivery_lock(config):
-        return _deliver_report_locked(config, conn, now, pdf, month)
-
-
-def _deliver_report_locked(
-    config: Config, conn: sqlite3.Connection, now: Clock, pdf: Path, month: str
-) -> DeliverySummary:
-    item, today = f"report:{month}", now().date()
-    planned_rows = [
-        ledger.PlannedDelivery(channel=tg.CHANNEL, recipient=str(c), item=item, event="monthly", event_date=today)
-        for c in config.telegram.management_chat_ids
-    ]
-    if config.smtp.host:
-        planned_rows += [
-            ledger.PlannedDelivery(channel=email.CHANNEL, recipient=r, item=item, event="monthly", event_date=today)
-            for r in config.smtp.recipients
-        ]
-    journal = ledger.journal_path(config.paths.database)
-    with db.transaction(conn):
-        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal)
-        planned = ledger.plan(conn, planned_rows, now=now())
-    ledger.clear_journal(journal)
-    rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING) if r.item == item]
-    caption = f"北交所新股月报 {month}"
-    results = run_coroutine(
-        _send_documents(config, conn, now, [r for r in rows if r.channel == tg.CHANNEL], pdf, caption)
-    )
-    mail_rows = [r for r in rows if r.channel == email.CHANNEL]
-    if mail_rows:
-        for row in mail_rows:
-            ledger.mark_sending(conn, row.id, 1, now=now())
-        body = f"您好：\n\n附件为{caption}（PDF）。\n\n本邮件由 reportbot 自动发送。"
-        sent = email.send_email(config, [r.recipient for r in mail_rows], caption, body, [pdf])
-        results += list(zip(mail_rows, sent, strict=True))
-    failures = []
-    for row, result in results:
-        if result.ok:
-            ledger.mark_part_sent(conn, row.id, 1, 1, now=now())
-        else:
-            ledger.mark_failed(conn, row.id, result.detail, now=now())
-            failures.append(f"{row.channel}:{row.recipient} {item}: {result.detail}")
-    ok = sum(1 for _, r in results if r.ok)
-    return DeliverySummary(
-        as_of=today,
-        events=("monthly",),
-        due=1,
-        planned=planned,
-        sent=ok,
-        failed=len(results) - ok,
-        in_doubt=len(recovered),
-        failures=tuple(failures),
-    )
-
-
-async def _send_documents(
-    config: Config, conn: sqlite3.Connection, now: Clock, rows: list[ledger.LedgerRow], pdf: Path, caption: str
-) -> list[tuple[ledger.LedgerRow, DeliveryResult]]:
-    if not rows:
-        return []
-    t = config.telegram
-    async with tg.make_bot(config, tg.read_token(config)) as bot:
-        sender = tg.TelegramSender(
-            bot,
-            tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s),
-            max_attempts=t.max_attempts,
-            backoff_s=t.backoff_s,
-        )
-        out = []
-        for row in rows:
-
-            def before(row_id: int = row.id) -> None:
-                ledger.mark_sending(conn, row_id, 1, now=now())
-
-            out.append((row, await sender.send_document(int(row.recipient), pdf, caption=caption, before_send=before)))
-        return out
-
-
-def notify_admins(config: Config, text: str) -> list[DeliveryResult]:
-    """Send ``text`` to every ``[telegram].admin_chat_ids`` chat (job failures, health); never raises for a chat.
-
-    Raises:
-        ConfigError: admins are configured but the bot token is not.
-    """
-    chats = config.telegram.admin_chat_ids
-    if not chats:
-        return []
-
-    async def send() -> list[DeliveryResult]:
-        t = config.telegram
-        async with tg.make_bot(config, tg.read_token(config)) as bot:
-            sender = tg.TelegramSender(
-                bot,
-                tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s),
-                max_attempts=t.max_attempts,
-                backoff_s=t.backoff_s,
-            )
-            results = []
-            for chat in chats:
-                for part in tg.split_text(text):
-                    results.append(await sender.send_text(chat, part))
-            return results
-
-    return run_coroutine(send())

@@ -161,7 +161,7 @@ def test_fan_out_over_forked_processes(
 def test_a_second_run_waits_for_the_first(tg_config: Config, store: sqlite3.Connection) -> None:
     import filelock
 
-    from reportbot.pipeline import delivery as module
+    from reportbot.pipeline import delivery_common as module
 
     held = filelock.FileLock(f"{tg_config.paths.database}.delivery.lock")
     held.acquire()
