@@ -114,3 +114,23 @@ def test_token_never_appears_in_logs(
     assert tg.REDACTED in caplog.text  # ... with the token replaced
     assert TOKEN not in caplog.text
     assert TOKEN.split(":")[1] not in caplog.text
+
+
+def test_wire_hook_runs_once_per_attempt_that_left_the_process(
+    tg_config: Config, tg_server: FakeTelegramServer
+) -> None:
+    tg_server.inject("502")
+    seen: list[int] = []
+
+    async def run() -> tg.DeliveryResult:
+        async with tg.make_bot(tg_config, TOKEN) as bot:
+            sender = tg.TelegramSender(bot, tg.Pacer(0, 0), max_attempts=3, backoff_s=0.01)
+
+            def on_wire() -> None:
+                seen.append(tg_server.state.calls["sendMessage"])  # the server has not seen this attempt yet
+
+            return await sender.send_text(7, "上线", before_send=on_wire)
+
+    assert asyncio.run(run()).ok
+    assert seen == [0, 1]  # two attempts, each hooked before the server counted it
+    assert tg_server.state.calls["sendMessage"] == 2
