@@ -13,6 +13,7 @@ import pytest
 from reportbot import pipeline
 from reportbot.config import Config, PathsConfig, load_config
 from reportbot.domain import TZ
+from tests.fakes import FakeTelegramServer
 
 FIXED_NOW = datetime(2026, 11, 21, 9, 30, tzinfo=TZ)
 
@@ -49,3 +50,32 @@ def store(config: Config) -> Iterator[sqlite3.Connection]:
 def session_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """One config for session-scoped (slow) artefacts such as rendered PDFs."""
     return make_config(tmp_path_factory.mktemp("session"))
+
+
+TOKEN = "424242:SECRET-TOKEN-abcdef"
+
+
+@pytest.fixture
+def tg_server() -> Iterator[FakeTelegramServer]:
+    """A fresh fake Bot API server."""
+    with FakeTelegramServer(token=TOKEN, timeout_delay_s=1.5) as server:
+        yield server
+
+
+@pytest.fixture
+def tg_config(config: Config, tg_server: FakeTelegramServer, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The test config, talking to the fake server, with fast retries and no pacing delays."""
+    monkeypatch.setenv(config.telegram.token_env, TOKEN)
+    telegram = dataclasses.replace(
+        config.telegram,
+        base_url=tg_server.base_url,
+        base_file_url=tg_server.base_file_url,
+        max_messages_per_second=0.0,
+        per_chat_interval_s=0.0,
+        timeout_s=0.5,
+        backoff_s=0.05,
+        max_attempts=3,
+        management_chat_ids=(900,),
+        admin_chat_ids=(901, 902),
+    )
+    return dataclasses.replace(config, telegram=telegram)

@@ -12,9 +12,8 @@ from reportbot.config import Config
 from reportbot.notify.bot import build_application, parse_setting
 from reportbot.pipeline.botservice import StoreBotBackend
 from reportbot.store import subscribers as sub_store
-from tests.conftest import fixed_now
+from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
-from tests.notify.conftest import TOKEN
 
 USER = 4242
 Script = Callable[[FakeTelegramServer], Awaitable[None]]

@@ -11,8 +11,8 @@ import pytest
 
 from reportbot.config import Config
 from reportbot.notify import telegram as tg
+from tests.conftest import TOKEN
 from tests.fakes import FakeTelegramServer
-from tests.notify.conftest import TOKEN
 
 
 def _send(config: Config, chat_id: int, texts: list[str], pacer: tg.Pacer | None = None) -> list[tg.DeliveryResult]:
