@@ -8,7 +8,7 @@ import click
 
 from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
-from reportbot.pipeline import delivery
+from reportbot.pipeline import alerting, delivery
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -30,7 +30,7 @@ def preview_cmd(app: AppContext, as_of: date | None, latest: bool) -> None:
     if latest:
         as_of = pipeline.latest_alert_eve(app.config, app.store())
     as_of = as_of or app.now().date()
-    preview = pipeline.preview_alerts(app.config, app.store(), as_of)
+    preview = alerting.preview_alerts(app.config, app.store(), as_of)
     if not preview.texts:
         click.echo(
             f"{as_of.isoformat()} 之后的下一个交易日 {preview.subscription_day.isoformat()} 没有北交所新股申购。"

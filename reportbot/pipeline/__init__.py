@@ -19,7 +19,6 @@ from reportbot.errors import NoDataError
 from reportbot.sources import bundled
 from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
-from reportbot.summary import alert
 from reportbot.tradingcal import TradingCalendar, load_calendar
 
 log = logging.getLogger(__name__)
@@ -78,36 +77,6 @@ def data_as_of(conn: sqlite3.Connection) -> tuple[date | None, list[str]]:
     dates = [i.as_of for i in infos if i.as_of]
     lines = [f"{i.note or i.source}，截至 {i.as_of.isoformat() if i.as_of else '暂缺'}" for i in infos]
     return (max(dates) if dates else None), lines
-
-
-@dataclass(frozen=True)
-class AlertPreview:
-    """Alerts due for the next trading day after ``as_of``."""
-
-    as_of: date
-    subscription_day: date
-    texts: list[str]
-
-
-def preview_alerts(config: Config, conn: sqlite3.Connection, as_of: date) -> AlertPreview:
-    """Alert texts (with the default subscriber settings) for IPOs subscribing on the next trading day."""
-    cal = calendar_for(config)
-    day = cal.next_trading_day(as_of)
-    due = [i for i in ipo_store.list_ipos(conn) if i.apply_date == day]
-    defaults = config.subscriber_defaults
-    texts = [
-        alert.format_alert(
-            alert.alert_terms(
-                ipo,
-                cal,
-                capital=defaults.capital_cny,
-                annual_rate=defaults.annual_rate,
-                refund_offset=config.calendar.refund_offset_trading_days,
-            )
-        )
-        for ipo in due
-    ]
-    return AlertPreview(as_of=as_of, subscription_day=day, texts=texts)
 
 
 def latest_alert_eve(config: Config, conn: sqlite3.Connection) -> date:

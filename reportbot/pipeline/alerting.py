@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from reportbot.config import Config
@@ -77,3 +78,25 @@ def due_alerts(
     cal = calendar_for(config)
     ipos = [i for i in ipo_store.list_ipos(conn) if i.apply_date is not None]
     return [(name, ipo) for name in events for ipo in ipos if alert.event_date(ipo, name, cal) == as_of]
+
+
+@dataclass(frozen=True)
+class AlertPreview:
+    """The eve-of-subscription alerts due for the next trading day after ``as_of``."""
+
+    as_of: date
+    subscription_day: date
+    texts: list[str]
+
+
+def preview_alerts(config: Config, conn: sqlite3.Connection, as_of: date) -> AlertPreview:
+    """The alert a subscriber with the default settings gets on the evening of ``as_of``.
+
+    Covers every IPO subscribing on the next trading day, with the model's prediction and advice.
+    """
+    day = calendar_for(config).next_trading_day(as_of)
+    composer = AlertComposer(config, conn)
+    settings = default_settings(config)
+    due = [i for i in ipo_store.list_ipos(conn) if i.apply_date == day]
+    texts = [composer.text(ipo, alert.EVENT_EVE, settings) for ipo in due]
+    return AlertPreview(as_of=as_of, subscription_day=day, texts=texts)

@@ -19,6 +19,7 @@ class AlertTerms:
     refund_day: date
     freeze_days: int
     cap_cash: float | None
+    cap_shares_text: str  # 申购上限 as stored, or derived from 顶格资金 ÷ 发行价 (and marked so)
     capital: float
     annual_rate: float
     freeze_cost: float
@@ -39,11 +40,15 @@ def alert_terms(
     elif ipo.top_apply_amount_wan is not None:
         cap_cash = ipo.top_apply_amount_wan * 1e4
     used = min(capital, cap_cash) if cap_cash is not None else capital
+    cap_text = zhfmt.shares(ipo.subscription_cap_shares)
+    if ipo.subscription_cap_shares is None and cap_cash is not None and ipo.issue_price:
+        cap_text = f"约{zhfmt.shares(cap_cash / ipo.issue_price)}（由顶格申购资金÷发行价推算）"
     return AlertTerms(
         ipo=ipo,
         refund_day=refund,
         freeze_days=days,
         cap_cash=cap_cash,
+        cap_shares_text=cap_text,
         capital=used,
         annual_rate=annual_rate,
         freeze_cost=freeze_cost(used, annual_rate, days),
@@ -57,31 +62,6 @@ def pe_line(ipo: Ipo) -> str:
     if ipo.issue_pe is not None and ipo.industry_pe:
         text += f"（为行业的 {ipo.issue_pe / ipo.industry_pe * 100:.0f}%）"
     return text
-
-
-def format_alert(terms: AlertTerms) -> str:
-    """The alert text (plain text, Chinese)."""
-    ipo = terms.ipo
-    lines = [
-        "【北交所新股申购提醒】",
-        f"{ipo.name}（{ipo.code}）",
-        f"申购代码：{ipo.apply_code or zhfmt.MISSING + '（数据源未提供）'}",
-        f"申购日：{zhfmt.day_week(ipo.apply_date)}",
-        f"发行价：{zhfmt.num(ipo.issue_price)} 元；{pe_line(ipo)}",
-        f"申购上限：{zhfmt.shares(ipo.subscription_cap_shares)}；顶格申购需资金：{zhfmt.cny(terms.cap_cash)}",
-        f"预计上市日：{zhfmt.day(ipo.listing_date)}",
-        (
-            f"资金冻结：{terms.freeze_days} 个自然日（退款日 {zhfmt.day_week(terms.refund_day)}"
-            + ("，节假日安排未经交易所日历确认" if terms.provisional_calendar else "")
-            + "）"
-        ),
-        (
-            f"按申购资金 {zhfmt.cny(terms.capital)}、年化资金成本 {terms.annual_rate * 100:.2f}% 计，"
-            f"冻结成本约 {zhfmt.cny(terms.freeze_cost)}"
-        ),
-        "本提醒基于公开数据整理，不构成投资建议。",
-    ]
-    return "\n".join(lines)
 
 
 # --- Per-subscriber alerts for the four events of an IPO ---
@@ -158,7 +138,7 @@ def format_subscriber_alert(
         f"申购代码：{ipo.apply_code or zhfmt.MISSING + '（数据源未提供）'}",
         f"申购日：{zhfmt.day_week(ipo.apply_date)}",
         f"发行价：{zhfmt.num(ipo.issue_price)} 元；{pe_line(ipo)}",
-        f"申购上限：{zhfmt.shares(ipo.subscription_cap_shares)}；顶格申购需资金：{zhfmt.cny(terms.cap_cash)}",
+        f"申购上限：{terms.cap_shares_text}；顶格申购需资金：{zhfmt.cny(terms.cap_cash)}",
         winning_line,
         (
             f"资金冻结：{terms.freeze_days} 个自然日（退款日 {zhfmt.day_week(terms.refund_day)}"

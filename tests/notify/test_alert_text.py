@@ -106,3 +106,10 @@ def test_long_alert_is_split_under_the_limit(config: Config) -> None:
     parts = split_text(alert.format_subscriber_alert(terms, PREDICTION, SETTINGS, event="eve"))
     assert len(parts) == 3 and all(len(p) <= MAX_MESSAGE_CHARS for p in parts)
     assert "".join(parts).count("长") == 5000
+
+
+def test_cap_shares_derived_from_cash_at_cap_is_marked(config: Config) -> None:
+    only_cash = dataclasses.replace(IPO, subscription_cap_shares=None, top_apply_amount_wan=450.0)
+    terms = alert.alert_terms(only_cash, calendar_for(config), capital=1e6, annual_rate=0.05)
+    text = alert.format_subscriber_alert(terms, None, SETTINGS, event="eve")
+    assert "申购上限：约45.00万股（由顶格申购资金÷发行价推算）；顶格申购需资金：450.00万元" in text

@@ -14,7 +14,7 @@ from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.errors import SourceError
-from reportbot.pipeline import fetching
+from reportbot.pipeline import alerting, fetching
 from reportbot.store import db, fetches, market
 from reportbot.store import ipos as ipo_store
 from tests.conftest import fixed_now
@@ -150,7 +150,7 @@ def test_offline_fetch_fails_clearly_and_reports_still_render(tmp_path: Path) ->
         assert {k: v for k, v in dump(conn).items() if k != "market_monthly"} == {
             k: v for k, v in before.items() if k != "market_monthly"
         }
-        preview = pipeline.preview_alerts(config, conn, date(2026, 9, 11))
+        preview = alerting.preview_alerts(config, conn, date(2026, 9, 11))
         assert preview.texts  # alerts still come from the stored data
     finally:
         conn.close()
