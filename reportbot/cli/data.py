@@ -7,9 +7,9 @@ from datetime import date
 
 import click
 
-from reportbot import pipeline
+from reportbot import pipeline, zhfmt
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
-from reportbot.domain import IPO_FIELDS
+from reportbot.domain import IPO_FIELDS, TZ
 from reportbot.errors import SourceError
 from reportbot.pipeline import fetching
 from reportbot.sources.registry import source_names
@@ -47,7 +47,8 @@ def status_cmd(app: AppContext) -> None:
     click.echo(f"北交所新股申购日范围：{_r(st.apply_range)}；上市日范围：{_r(st.listing_range)}")
     for info in st.datasets:
         as_of = info.as_of.isoformat() if info.as_of else "暂缺"
-        click.echo(f"数据集 {info.source}：{info.rows} 行，截至 {as_of}，载入于 {info.loaded_at:%Y-%m-%d %H:%M %Z}")
+        loaded = zhfmt.stamp(info.loaded_at.astimezone(TZ))
+        click.echo(f"数据集 {info.source}：{info.rows} 行，截至 {as_of}，载入于 {loaded}")
     click.echo(f"字段覆盖（北交所 {st.bse_rows} 行中非空的行数）：")
     for name in IPO_FIELDS:
         n = st.coverage[name]
