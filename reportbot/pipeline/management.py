@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from reportbot.config import Config
 from reportbot.notify import email
@@ -85,14 +86,8 @@ async def _send_documents(
 ) -> list[tuple[ledger.LedgerRow, DeliveryResult]]:
     if not rows:
         return []
-    t = config.telegram
     async with tg.make_bot(config, tg.read_token(config)) as bot:
-        sender = tg.TelegramSender(
-            bot,
-            tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s),
-            max_attempts=t.max_attempts,
-            backoff_s=t.backoff_s,
-        )
+        sender = _sender(config, bot)
         out = []
         for row in rows:
 
@@ -114,14 +109,8 @@ def notify_admins(config: Config, text: str) -> list[DeliveryResult]:
         return []
 
     async def send() -> list[DeliveryResult]:
-        t = config.telegram
         async with tg.make_bot(config, tg.read_token(config)) as bot:
-            sender = tg.TelegramSender(
-                bot,
-                tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s),
-                max_attempts=t.max_attempts,
-                backoff_s=t.backoff_s,
-            )
+            sender = _sender(config, bot)
             results = []
             for chat in chats:
                 for part in tg.split_text(text):
@@ -129,3 +118,10 @@ def notify_admins(config: Config, text: str) -> list[DeliveryResult]:
             return results
 
     return run_coroutine(send())
+
+
+def _sender(config: Config, bot: Any) -> tg.TelegramSender:
+    """A paced, retrying sender with the configured limits."""
+    t = config.telegram
+    pacer = tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s)
+    return tg.TelegramSender(bot, pacer, max_attempts=t.max_attempts, backoff_s=t.backoff_s)
