@@ -308,7 +308,7 @@ def risks(
             title="模型与数据不确定性",
             bullets=[
                 (
-                    f"模型样本外平均绝对误差为{zhfmt.pct(model_mae_pct)}，单只新股的预测区间较宽。"
+                    f"本月上市新股的模型样本外平均绝对误差为{zhfmt.num(model_mae_pct)}个百分点，单只新股的预测区间较宽。"
                     if model_mae_pct is not None
                     else f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"
                 ),
