@@ -62,25 +62,32 @@ def upsert_ipos(conn: sqlite3.Connection, ipos: Iterable[Ipo], *, source: str, n
         new = to_row(ipo)
         old = conn.execute("SELECT * FROM ipos WHERE code = ?", (ipo.code,)).fetchone()
         if old is None:
-            cols = [*IPO_FIELDS, "updated_at", "updated_by"]
-            values = [new[c] for c in IPO_FIELDS] + [now.isoformat(), source]
-            conn.execute(
-                f"INSERT INTO ipos ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                values,
-            )
+            insert_row(conn, new, source=source, now=now)
             inserted += 1
             continue
         changes = {k: v for k, v in new.items() if v is not None and old[k] != v}
         if not changes:
             unchanged += 1
             continue
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        conn.execute(
-            f"UPDATE ipos SET {sets}, updated_at = ?, updated_by = ? WHERE code = ?",
-            [*changes.values(), now.isoformat(), source, ipo.code],
-        )
+        update_row(conn, ipo.code, changes, source=source, now=now)
         updated += 1
     return UpsertResult(inserted, updated, unchanged)
+
+
+def insert_row(conn: sqlite3.Connection, row: dict[str, Any], *, source: str, now: datetime) -> None:
+    """Insert one stored-form IPO row (missing fields are NULL), stamped with its source and time."""
+    cols = [*IPO_FIELDS, "updated_at", "updated_by"]
+    values = [row.get(c) for c in IPO_FIELDS] + [now.isoformat(), source]
+    conn.execute(f"INSERT INTO ipos ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+
+
+def update_row(conn: sqlite3.Connection, code: str, changes: dict[str, Any], *, source: str, now: datetime) -> None:
+    """Set ``changes`` on the row ``code``, stamped with the source and time of the change."""
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    conn.execute(
+        f"UPDATE ipos SET {sets}, updated_at = ?, updated_by = ? WHERE code = ?",
+        [*changes.values(), now.isoformat(), source, code],
+    )
 
 
 def list_ipos(conn: sqlite3.Connection, *, segment: str | None = SEGMENT_BSE) -> list[Ipo]:

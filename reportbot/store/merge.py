@@ -24,7 +24,7 @@ from typing import Any
 
 from reportbot.domain import IPO_FIELDS, Ipo
 from reportbot.store import fetches
-from reportbot.store.ipos import to_row
+from reportbot.store.ipos import insert_row, to_row, update_row
 
 BUNDLED = "bundled"
 REL_TOL = 5e-4  # displayed-precision differences (0.025654 vs 0.02565) are not conflicts
@@ -73,11 +73,7 @@ def merge_ipos(conn: sqlite3.Connection, ipos: Iterable[Ipo], *, source: str, ra
         if not changes:
             unchanged += 1
             continue
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        conn.execute(
-            f"UPDATE ipos SET {sets}, updated_at = ?, updated_by = ? WHERE code = ?",
-            [*changes.values(), now.isoformat(), source, code],
-        )
+        update_row(conn, code, changes, source=source, now=now)
         updated += 1
     return MergeResult(inserted, updated, unchanged, conflicts)
 
@@ -105,9 +101,7 @@ def _exists(conn: sqlite3.Connection, code: str) -> bool:
 
 def _insert(conn: sqlite3.Connection, new: dict[str, Any], source: str, now: datetime) -> None:
     new = new | {"sources": source}
-    cols = [*IPO_FIELDS, "updated_at", "updated_by"]
-    values = [new.get(c) for c in IPO_FIELDS] + [now.isoformat(), source]
-    conn.execute(f"INSERT INTO ipos ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+    insert_row(conn, new, source=source, now=now)
     if source == BUNDLED:  # a field without a recorded owner belongs to the bundled dataset
         return
     for name in IPO_FIELDS:
