@@ -15,6 +15,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from reportbot.errors import ConfigError
 
 ENV_CONFIG = "REPORTBOT_CONFIG"
+OVERRIDE_KEYS = ("closed", "open")
 PROJECT_SCHEDULES = Path(__file__).resolve().parents[1] / "schedules"  # the checked-out schedules/
 T = TypeVar("T")
 
@@ -262,8 +264,6 @@ def validate(config: Config) -> Config:
             f"schedule.timezone: unknown time zone {config.schedule.timezone!r} (e.g. 'Asia/Shanghai')"
         ) from exc
     if config.calendar.overrides_file is not None:
-        from reportbot.tradingcal import read_overrides  # light: the calendar library loads lazily
-
         read_overrides(config.calendar.overrides_file)
     return config
 
@@ -280,6 +280,36 @@ def _check_ranges(obj: Any, prefix: str) -> None:
             if not inside or (high is not None and value > high):
                 bound = f"{'>=' if low_ok else '>'} {low:g}" + (f" and <= {high:g}" if high is not None else "")
                 raise ConfigError(f"{key}: {value!r} is out of range (must be {bound})")
+
+
+def read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
+    """The ``closed`` and ``open`` dates of an override file.
+
+    Raises:
+        ConfigError: the file is missing or unreadable, is not TOML, has a key other than ``closed`` and
+            ``open`` (e.g. a typo such as ``closd``), or an entry that is not a TOML date.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"calendar.overrides_file: cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(OVERRIDE_KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(OVERRIDE_KEYS)})")
+    sets = []
+    for key in OVERRIDE_KEYS:
+        values = data.get(key, [])
+        if not isinstance(values, list):
+            raise ConfigError(f"{path}: {key} must be a list of dates, got {values!r}")
+        days = set()
+        for value in values:
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise ConfigError(f"{path}: {key} entry must be a TOML date (YYYY-MM-DD), got {value!r}")
+            days.add(value)
+        sets.append(frozenset(days))
+    return sets[0], sets[1]
 
 
 def read_secret(env_name: str, file: Path | None, what: str, env: Mapping[str, str] | None = None) -> str:

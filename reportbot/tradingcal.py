@@ -8,14 +8,13 @@ back to weekdays minus the override closures, and ``is_provisional`` says so.
 from __future__ import annotations
 
 import functools
-import tomllib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+from reportbot.config import read_overrides
 from reportbot.errors import ConfigError
 
 _HISTORY_START = "2018-01-01"
-OVERRIDE_KEYS = ("closed", "open")
 WARN_DAYS_BEFORE_END = 60
 
 
@@ -99,36 +98,6 @@ def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
     sessions = [ts.date() for ts in cal.sessions]
     closed, opened = read_overrides(Path(overrides_file)) if overrides_file else (frozenset(), frozenset())
     return TradingCalendar(sessions, library_end=sessions[-1], extra_closed=closed, extra_open=opened)
-
-
-def read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
-    """The ``closed`` and ``open`` dates of an override file.
-
-    Raises:
-        ConfigError: the file is missing or unreadable, is not TOML, has a key other than ``closed`` and
-            ``open`` (e.g. a typo such as ``closd``), or an entry that is not a TOML date.
-    """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"calendar.overrides_file: cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    unknown = sorted(set(data) - set(OVERRIDE_KEYS))
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(OVERRIDE_KEYS)})")
-    sets = []
-    for key in OVERRIDE_KEYS:
-        values = data.get(key, [])
-        if not isinstance(values, list):
-            raise ConfigError(f"{path}: {key} must be a list of dates, got {values!r}")
-        days = set()
-        for value in values:
-            if not isinstance(value, date) or isinstance(value, datetime):
-                raise ConfigError(f"{path}: {key} entry must be a TOML date (YYYY-MM-DD), got {value!r}")
-            days.add(value)
-        sets.append(frozenset(days))
-    return sets[0], sets[1]
 
 
 def calendar_end_warning(cal: TradingCalendar, today: date, *, days: int = WARN_DAYS_BEFORE_END) -> str | None:
