@@ -113,8 +113,31 @@ class TelegramConfig:
     timeout_s: float = 10.0
     send_concurrency: int = 8
     send_processes: int = 1
-    max_attempts: int = 5
+    max_attempts: int = 8
     backoff_s: float = 1.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryConfig:
+    """Alert fan-out: pacing headroom, paid broadcasts, send start before deadlines, ledger retention."""
+
+    pacing_margin: float = 0.05  # pace this fraction under [telegram].max_messages_per_second
+    allow_paid_broadcast: bool = False  # Bot API allow_paid_broadcast (Telegram Stars): up to paid_broadcast_rate
+    paid_broadcast_rate: float = 1000.0
+    start_margin_s: int = 600  # an event's send starts this long before it would just finish at its deadline
+    retention_days: int = 400  # ledger rows older than this are pruned by the deliveries-prune job
+
+    def __post_init__(self) -> None:
+        """Reject values that cannot work (one line naming the key and value)."""
+        checks = (
+            ("pacing_margin", 0 <= self.pacing_margin < 1, "a fraction from 0 to below 1"),
+            ("paid_broadcast_rate", self.paid_broadcast_rate > 0, "above 0"),
+            ("start_margin_s", self.start_margin_s >= 0, "0 or more"),
+            ("retention_days", self.retention_days >= 1, "1 or more"),
+        )
+        for key, ok, expected in checks:
+            if not ok:
+                raise ConfigError(f"delivery.{key}: expected {expected}, got {getattr(self, key)!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,6 +196,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

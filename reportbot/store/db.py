@@ -91,6 +91,7 @@ def apply_schema(conn: sqlite3.Connection) -> None:
         for module in _SCHEMA_MODULES:
             for statement in module.SCHEMA:
                 conn.execute(statement)
+        deliveries.migrate(conn)
 
 
 @contextlib.contextmanager
