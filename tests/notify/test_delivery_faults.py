@@ -51,7 +51,7 @@ def slow_server() -> Iterator[FakeTelegramServer]:
 
 
 def _per_chat(server: FakeTelegramServer) -> collections.Counter[int]:
-    return collections.Counter(m.chat_id for m in server.sent())
+    return collections.Counter(m.chat_id for m in server.sent() if m.chat_id < 900)  # 901, 902: admins
 
 
 def test_slow_replies_with_default_timeouts_no_duplicate_none_lost(
@@ -79,8 +79,13 @@ def test_read_timeout_is_in_doubt_never_a_duplicate(
     assert summary.in_doubt == 10 and summary.sent == 40
     assert len(summary.doubts) == 10 and all("in doubt: timeout" in line for line in summary.doubts)
     assert ledger.counts(store) == {"sent": 40, "in_doubt": 10}
+    [notice] = slow_server.messages_to(901)  # the admins get the in-doubt chats
+    assert f"第 {summary.run_id} 次运行" in (notice.text or "") and "未确认是否送达、不会自动重发的会话：" in (
+        notice.text or ""
+    )
     again = delivery.send_alerts(config, store, EVE_NOW, as_of=EVE)
-    assert again.sent == 0 and len(slow_server.sent()) == 50  # a rerun does not resend in-doubt rows
+    assert again.sent == 0  # a rerun does not resend in-doubt rows
+    assert len([m for m in slow_server.sent() if m.chat_id < 900]) == 50
 
 
 def test_in_doubt_rows_are_resent_on_request(

@@ -32,6 +32,8 @@ def test_bundled_schedules_define_every_job_and_skip_the_calendar_file() -> None
         "monthly-report",
         "model-refit",
         "health-summary",
+        "deliveries-resume",
+        "deliveries-prune",
     }
     by_name = {s.name: s for s in specs}
     assert by_name["alerts-eve"].trigger.on == (("apply_date", -1),)
