@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reportbot.errors import DataError
-from reportbot.store import deliveries, fetches, ipos, market, runs, subscribers
+from reportbot.store import bse_stats, deliveries, fetches, ipos, market, runs, subscribers
 
-_SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs)
+_SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs, bse_stats)
 
 
 def connect(path: Path) -> sqlite3.Connection:
