@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from datetime import date, timedelta
 
+from reportbot.config import Config
 from reportbot.domain import (
     SEGMENT_BSE,
     IndustryReturn,
@@ -21,9 +22,10 @@ from reportbot.domain import (
     ReviewState,
     StockQuote,
 )
+from reportbot.pipeline import calendar_for
 from reportbot.store import bse_stats, market
 from reportbot.store import ipos as ipo_store
-from reportbot.summary import review
+from reportbot.summary import bse_market, review
 from reportbot.tradingcal import TradingCalendar
 
 BSE_OPENING = date(2021, 11, 15)
@@ -234,3 +236,18 @@ def _month_end(day: date) -> date:
 
 def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def market_extras(config: Config, conn: sqlite3.Connection, month: str) -> bse_market.MarketExtras:
+    """What the report's market sections need beyond the monthly figures (read once, handed down)."""
+    cal = calendar_for(config)
+    year, mon = int(month[:4]), int(month[5:])
+    end = cal.previous_trading_day(_month_end(date(year, mon, 1)) + timedelta(days=1))
+    before = cal.previous_trading_day(date(year, mon, 1))
+    days = set(bse_stats.snapshot_days(conn))
+    moves = (
+        stock_moves(bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, end)) if {before, end} <= days else []
+    )
+    return bse_market.MarketExtras(
+        industries=bse_stats.industry_returns(conn, month), reviews=bse_stats.review_history(conn), moves=moves
+    )

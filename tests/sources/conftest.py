@@ -168,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "text/html" if data.lstrip().startswith(b"<") else "application/json"
         charset = self.feeds.charset.get(url.path)
         self.send_response(status)
+        if url.path.endswith(".html"):
+            self.send_header("Set-Cookie", "HMF_CI=warm; Path=/")
         self.send_header("Content-Type", f"{kind}; charset={charset}" if charset else kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
