@@ -317,6 +317,11 @@ class MarketStatus:
     monthly_figures: int
     monthly_range: tuple[str | None, str | None]
     points: int
+    market_days: int = 0
+    snapshots: int = 0
+    companies: int = 0
+    review_states: int = 0
+    industry_months: int = 0
 
 
 def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
@@ -345,4 +350,9 @@ def market_status(conn: sqlite3.Connection) -> MarketStatus:
         monthly_figures=len(market.all_monthly(conn)),
         monthly_range=(months[0], months[-1]) if months else (None, None),
         points=len(market.market_points(conn)),
+        market_days=len(bse_stats.market_days(conn)),
+        snapshots=len(bse_stats.snapshot_days(conn)),
+        companies=len(bse_stats.companies(conn)),
+        review_states=len(bse_stats.review_history(conn)),
+        industry_months=bse_stats.count_industry_returns(conn),
     )

@@ -200,3 +200,8 @@ def industry_returns(conn: sqlite3.Connection, month: str) -> list[IndustryRetur
         )
         for r in rows
     ]
+
+
+def count_industry_returns(conn: sqlite3.Connection) -> int:
+    """Stored industry × month returns."""
+    return int(conn.execute("SELECT COUNT(*) FROM industry_monthly").fetchone()[0])
