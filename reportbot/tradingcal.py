@@ -12,8 +12,6 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
-import exchange_calendars as xcals
-
 from reportbot.errors import ConfigError
 
 _HISTORY_START = "2018-01-01"
@@ -90,6 +88,8 @@ def load_calendar(exchange: str = "XSHG", overrides_file: Path | None = None) ->
 
 @functools.lru_cache(maxsize=4)
 def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
+    import exchange_calendars as xcals  # pandas: only for commands that need the calendar
+
     try:
         cal = xcals.get_calendar(exchange, start=_HISTORY_START)
     except Exception as exc:  # exchange_calendars raises its own error types
