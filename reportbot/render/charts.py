@@ -207,5 +207,5 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> str:
 
 def _svg(fig: plt.Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", dpi=200)  # dpi only affects rasterized artists
+    fig.savefig(buf, format="svg", dpi=200, metadata={"Date": None})  # dpi: rasterized artists only; no timestamp
     return buf.getvalue()
