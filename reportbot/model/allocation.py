@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from reportbot.domain import LotOutlook
 from reportbot.errors import ModelError
 
 LOT = 100  # shares per lot on BSE
@@ -50,32 +51,6 @@ class LeftoverBounds:
     leftover_high: int  # leftover lots, at most
     cap_accounts_high: int  # accounts at the cap, at most
     p_extra_low: float  # a cap subscriber's chance of one leftover lot, at least (the upper bound is 1)
-
-
-@dataclass(frozen=True, kw_only=True)
-class LotOutlook:
-    """The lots one subscriber receives: ``by_proportion`` for sure, one more with probability ``p_extra``.
-
-    ``p_extra_low``/``p_extra_high`` is the range the data allow; ``p_extra_low`` is the figure counted
-    in expected lots, profit and advice (never more than the data support). ``basis`` says in Chinese
-    where the range comes from.
-    """
-
-    shares: int  # shares subscribed (whole lots, capped)
-    cash: float  # cash frozen for the subscription
-    at_cap: bool
-    ratio: float  # 配售比例 used (fraction)
-    by_proportion: int
-    p_extra_low: float
-    p_extra_high: float
-    basis: str
-    capital_for_one_lot: float  # cash that buys one lot by proportion at this ratio
-    cash_for_cap: float | None
-
-    @property
-    def expected_lots(self) -> float:
-        """Lots counted for profit and advice: the sure ones plus the supported share of the extra lot."""
-        return self.by_proportion + self.p_extra_low
 
 
 def subscribed_shares(capital: float, price: float, cap_shares: float | None) -> int:
@@ -124,7 +99,14 @@ def leftover_bounds(facts: IssueFacts) -> LeftoverBounds | None:
 
 
 def lot_outlook(
-    *, capital: float, price: float, cap_shares: float | None, ratio: float, cap_p_extra_low: float | None, basis: str
+    *,
+    capital: float,
+    price: float,
+    cap_shares: float | None,
+    ratio: float,
+    cap_p_extra_low: float | None,
+    basis: str,
+    ratio_published: bool = False,
 ) -> LotOutlook:
     """The lots a subscriber with ``capital`` receives at 配售比例 ``ratio``.
 
@@ -151,6 +133,7 @@ def lot_outlook(
         cash=shares * price,
         at_cap=at_cap,
         ratio=ratio,
+        ratio_published=ratio_published,
         by_proportion=k,
         p_extra_low=p_low,
         p_extra_high=p_high,
