@@ -81,7 +81,7 @@ class ModelConfig:
     interval_level: float = 0.8
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
-    recent_halflife_days: float = 4.0
+    recent_halflife_days: float = 8.0
 
     def __post_init__(self) -> None:
         """Reject a half-life that is not positive (the EWMA would be undefined)."""

@@ -64,7 +64,7 @@ NUMERIC_FACTORS = (
     IPOS_10D,
     LOG_PE_RELATIVE,
 )
-RECENT_HALFLIFE_DAYS = 4.0  # listing days; chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+RECENT_HALFLIFE_DAYS = 8.0  # listing days; chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
 CROWD_WINDOW = timedelta(days=10)
 # Seed 003 used these, but neither the bundled data nor the live sources carry them.
 UNAVAILABLE: dict[str, str] = {
