@@ -186,3 +186,12 @@ def test_status_lists_every_source_with_success_failure_and_rows(
 
 def test_good_fixtures_record_the_client_they_follow() -> None:
     assert "akshare" in json.loads((GOOD / "em_ipoapply_p1.json").read_text(encoding="utf-8"))["_fixture"]
+
+
+def test_a_long_per_day_fetch_reports_progress(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
+    said: list[str] = []
+    summary = fetching.refresh(
+        lconfig, conn, fixed_now, sources=["bse_daily"], since=date(2026, 6, 1), progress=said.append
+    )
+    assert summary.ok
+    assert "bse_daily: 50 requests so far" in said and "bse_daily: 100 requests so far" in said
