@@ -140,6 +140,8 @@ def test_every_bundled_job_runs_through_the_runner(config: Config) -> None:
         "model-refit": "ok",
         "health-summary": "ok",
         "backup": "ok",
+        "deliveries-resume": "ok",
+        "deliveries-prune": "ok",
     }, {n: r.error for n, r in outcomes.items()}
     assert outcomes["model-refit"].detail.startswith("model refit at 2026-11-23T10:00+08:00")
     assert "month 2026-10" in outcomes["monthly-report"].detail
