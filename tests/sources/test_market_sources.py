@@ -195,3 +195,14 @@ def test_a_long_per_day_fetch_reports_progress(lconfig: Config, conn: sqlite3.Co
     )
     assert summary.ok
     assert "bse_daily: 50 requests so far" in said and "bse_daily: 100 requests so far" in said
+
+
+def test_every_real_bundled_name_passes_the_name_rule() -> None:
+    """The name check rejects markup and giant names, not any of the 349 real BSE and 精选层 names."""
+    from reportbot.sources import bundled
+    from reportbot.sources.validate import Record
+
+    ipos = bundled.load_bundled().ipos
+    assert len(ipos) > 300
+    for ipo in ipos:
+        assert Record("t", {"n": ipo.name}, ("n",), "bundled").name("n") == ipo.name
