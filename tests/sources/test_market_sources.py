@@ -206,3 +206,11 @@ def test_every_real_bundled_name_passes_the_name_rule() -> None:
     assert len(ipos) > 300
     for ipo in ipos:
         assert Record("t", {"n": ipo.name}, ("n",), "bundled").name("n") == ipo.name
+
+
+def test_bse50_without_the_previous_month_says_why_the_change_is_missing() -> None:
+    from reportbot.summary import market as market_view
+
+    view = market_view.build_market_view("2026-08", [(date(2026, 8, 31), 1410.5)], [], [], [])
+    assert view.bse50_close == 1410.5 and view.bse50_change_pct is None
+    assert view.bse50_reason == "北证50日线不含2026年7月的交易日，无法计算本月涨跌"
