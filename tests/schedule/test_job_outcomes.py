@@ -16,7 +16,7 @@ from reportbot.pipeline.jobs import last_completed_month
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
-from reportbot.sources import registry
+from reportbot.sources.registry import source_names
 from reportbot.store import deliveries as ledger
 from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
@@ -26,7 +26,6 @@ REPO = Path(__file__).parents[2]
 OFFLINE = SourcesConfig(
     eastmoney_datacenter_url="http://127.0.0.1:9/api",  # the discard port: nothing listens
     eastmoney_kline_url="http://127.0.0.1:9/kline",
-    eastmoney_spot_url="http://127.0.0.1:9/spot",
     bse_base_url="http://127.0.0.1:9",
     retries=0,
     pacing_s=0.0,
@@ -104,7 +103,7 @@ def test_refresh_that_cannot_write_its_raw_files_is_not_a_success(
     result = JobRunner(config, load_specs(config), now=fixed_now, admin=admin.append).run("refresh")
     assert result.outcome == "failed"
     assert "NotADirectoryError" in result.error or "FileExistsError" in result.error
-    assert len(admin) == 1 and admin[0].count("\n- ") == len(registry.source_names())  # one line per source
+    assert len(admin) == 1 and admin[0].count("\n- ") == len(source_names())  # one line per source
 
 
 def test_refresh_with_one_source_failing_is_partial(
