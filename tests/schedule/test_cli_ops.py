@@ -36,6 +36,7 @@ def _config(tmp: Path, schedules: Path | None = None) -> Path:
         "[sources]",  # the discard port: nothing listens, every source fails at once
         'eastmoney_datacenter_url = "http://127.0.0.1:9/api"',
         'eastmoney_kline_url = "http://127.0.0.1:9/kline"',
+        'eastmoney_spot_url = "http://127.0.0.1:9/spot"',
         'bse_base_url = "http://127.0.0.1:9"',
         "retries = 0",
         "pacing_s = 0.0",

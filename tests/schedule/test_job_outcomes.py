@@ -26,6 +26,7 @@ REPO = Path(__file__).parents[2]
 OFFLINE = SourcesConfig(
     eastmoney_datacenter_url="http://127.0.0.1:9/api",  # the discard port: nothing listens
     eastmoney_kline_url="http://127.0.0.1:9/kline",
+    eastmoney_spot_url="http://127.0.0.1:9/spot",
     bse_base_url="http://127.0.0.1:9",
     retries=0,
     pacing_s=0.0,
