@@ -143,3 +143,18 @@ def test_every_bundled_job_runs_through_the_runner(config: Config) -> None:
     assert outcomes["model-refit"].detail.startswith("model refit at 2026-11-23T10:00+08:00")
     assert "month 2026-10" in outcomes["monthly-report"].detail
     assert len(admin) == 2 and "refresh 失败" in admin[0] and admin[1].startswith("reportbot 运行日报")
+
+
+@pytest.mark.timeout(300)
+def test_report_monthly_defaults_to_the_last_completed_month_and_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportbot.cli import cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\ndatabase = "{tmp_path / "db.sqlite3"}"\noutput_dir = "{tmp_path / "out"}"\n')
+    with time_machine.travel(datetime(2027, 1, 4, 9, 0, tzinfo=TZ), tick=False):
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "monthly"])
+    assert result.exit_code == 0, result.output
+    assert "月报月份：2026-12（最近一个已结束的自然月）" in result.stderr
+    assert result.stdout.strip() == str(tmp_path / "out" / "bse-monthly-2026-12.pdf")
