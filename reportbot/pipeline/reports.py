@@ -19,7 +19,7 @@ from typing import Any
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, Ipo, ModelReport, Prediction, SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
-from reportbot.pipeline import modeling
+from reportbot.pipeline import market_stats, modeling
 from reportbot.render import charts, html, pdf
 from reportbot.render.fonts import CjkFont, find_cjk_font, prepare_font
 from reportbot.store import ipos as ipo_store
@@ -128,6 +128,7 @@ def monthly_report(config: Config, conn: sqlite3.Connection, now: Clock, month: 
         market_store.monthly_figures(conn, month),
         market_store.monthly_figures(conn, prev),
         market_store.market_points(conn, first, last),
+        market_stats.market_extras(config, conn, month),
     )
     model, reason = model_outputs(config, conn)
     upcoming = [_brief(config, conn, now, ipo, as_of) for ipo in monthly.upcoming_ipos(ipos, month, as_of)]

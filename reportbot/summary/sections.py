@@ -22,6 +22,9 @@ from reportbot.summary.monthly import MonthStat
 NO_RETURNS = "当月上市新股均无首日涨幅数据"
 UNCLASSIFIED = "行业暂缺（数据源未提供）"
 
+# Market figures the BSE market sections (summary/bse_market.py) already write as sentences.
+_BSE_TEXT = ("成交金额", "成交量", "两融余额", "总市值", "流通市值", "全市场市盈率中位数", "上市公司数")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Driver:
@@ -131,7 +134,10 @@ def headlines(
             items.append((30, f"本月有首日数据的{len(known)}只新股均未破发。"))
     if market.bse50_change_pct is not None:
         items.append((65, f"北证50指数本月{_signed_move(market.bse50_change_pct)}。"))
-    items.extend((50, f"{line.text}（来源：{line.source}）。") for line in market.figures)
+    items.extend(
+        (50, f"{line.text}（来源：{line.source}）。") for line in market.figures if line.label not in _BSE_TEXT
+    )
+    items.extend(market.bse.headlines)
     items.extend((25, point_text(p) + "。") for p in market.points)
     if upcoming:
         items.append((35, f"已申购待上市或随后申购的新股{upcoming}只，详见“后续新股与申购建议”。"))
@@ -206,13 +212,9 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     liquidity = [s(FROZEN), s(MULTIPLE)]
     if cur.frozen_known and cur.frozen_known < cur.count:
         liquidity.append(f"冻结资金仅覆盖{cur.frozen_known}/{cur.count}只新股（其余数据源未提供）。")
-    liquidity += [f.text + "。" for f in market.figures if f.label in ("成交金额", "成交量", "两融余额")]
-    if market.figures_reason:
-        liquidity.append(f"市场成交与两融数据{zhfmt.MISSING}：{market.figures_reason}。")
+    liquidity += market.bse.liquidity
     supply = [s(COUNT), s(RAISED), s(PE_RATIO)]
-    valuation = [f.text + "。" for f in market.figures if f.label in ("北证50市盈率", "总市值")]
-    if not valuation:
-        valuation.append(f"北证50市盈率{zhfmt.MISSING}：{market.figures_reason or '本月未获取该指标'}。")
+    valuation = [f.text + "。" for f in market.figures if f.label == "北证50市盈率"] + market.bse.valuation
     valuation.append(
         "新股定价方面，"
         + (
