@@ -34,6 +34,7 @@ class PathsConfig:
     output_dir: Path = Path("output")
     raw_dir: Path = Path("output/raw")
     templates_override: Path | None = None
+    cache_dir: Path | None = None  # None: <output_dir>/cache (model results and charts of the reports)
 
 
 @dataclass(frozen=True, kw_only=True)

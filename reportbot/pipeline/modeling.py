@@ -34,6 +34,7 @@ from reportbot.model.winning_rate import WinningRates
 from reportbot.pipeline import calendar_for
 from reportbot.store import ipos as ipo_store
 from reportbot.store import market
+from reportbot.summary import pointintime as pit
 from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,15 @@ class _Inputs:
     calendar: TradingCalendar
 
 
-def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None) -> _Inputs:
+def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, as_of: date | None = None) -> _Inputs:
     fx.check_factor_names(config.model.factors)
     ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
     if extra is not None:
         ipos = [i for i in ipos if i.code != extra.code] + [extra]
     closes = market.index_series(conn)
+    if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
+        ipos = pit.known_ipos(ipos, as_of)
+        closes = pit.known_series(closes, as_of)
     spec = wf.ModelSpec(
         factors=config.model.factors,
         min_train_size=config.model.min_train_size,
@@ -115,13 +119,15 @@ def _forecast_for(inp: _Inputs, ipo: Ipo) -> wf.RowForecast:
     return rf
 
 
-def predict_ipo(config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings) -> Prediction:
-    """The model's view of ``ipo`` before its T, fitted only on outcomes known before T.
+def predict_ipo(
+    config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings, as_of: date | None = None
+) -> Prediction:
+    """The model's view of ``ipo`` before its T, fitted only on outcomes known before T (and by ``as_of``).
 
     Raises:
         ModelError: the IPO has no subscription day, or too few outcomes were known before it.
     """
-    inp = _inputs(config, conn, extra=ipo)
+    inp = _inputs(config, conn, extra=ipo, as_of=as_of)
     return _prediction(config, inp, _forecast_for(inp, ipo), ipo, settings)
 
 
@@ -151,9 +157,12 @@ def default_settings(config: Config) -> SubscriberSettings:
     return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
 
 
-def model_report(config: Config, conn: sqlite3.Connection) -> ModelReport:
-    """Walk-forward predictions, evaluations and backtest over all stored BSE IPOs (cached per data)."""
-    inp = _inputs(config, conn)
+def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = None) -> ModelReport:
+    """Walk-forward predictions, evaluations and backtest over the stored BSE IPOs (cached per data).
+
+    ``as_of``: use only what was known at the end of that day (a past month's report).
+    """
+    inp = _inputs(config, conn, as_of=as_of)
     key = (tuple(inp.ipos), tuple(market.index_series(conn)), config.model, config.calendar, config.subscriber_defaults)
     cached = _CACHE.get(key)
     if cached is None:

@@ -12,9 +12,9 @@ from reportbot.domain import MarketFigure, MarketPoint
 from reportbot.summary import bse_market, narrative
 from reportbot.summary.monthly import month_bounds, previous_month
 
-FETCH_HINT = "离线数据集不含，运行 reportbot data fetch 获取"
-BSE50_MISSING = f"北证50日线未获取：{FETCH_HINT}"
-FIGURES_MISSING = f"北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）未获取：{FETCH_HINT}"
+FETCH_HINT = "离线数据未含该数据，联网更新数据后补齐"
+BSE50_MISSING = "离线数据未含北证50日线"
+FIGURES_MISSING = "离线数据未含北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）"
 
 METRIC_LABELS = {
     "turnover_yi": ("成交金额", "亿元"),
