@@ -29,7 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("reportbot.cli.report", "report", "Render Chinese PDF reports into the output directory."),
     "restore": ("reportbot.cli.ops", "restore", "Replace the database with a checked backup file."),
     "schedule": ("reportbot.cli.ops", "schedule", "List the scheduled jobs, or run one now."),
-    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler (and the Telegram bot when configured)."),
+    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler and the Telegram bot (--no-bot: scheduler only)."),
     "status": ("reportbot.cli.ops", "status", "One-screen health view: data, calendar, service, jobs."),
     "subscribers": ("reportbot.cli.bot", "subscribers", "List, import and export alert subscribers."),
 }

@@ -192,3 +192,15 @@ def test_status_warns_before_the_exchange_calendar_runs_out(tmp_path: Path) -> N
         far = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
     assert far.exit_code == 0, far.output
     assert "警告" not in far.output
+
+
+def test_serve_refuses_state_paths_it_cannot_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "etc-file"
+    blocker.write_text("stands in for a read-only /etc/reportbot", encoding="utf-8")
+    cfg = _config(tmp_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + f'[fonts]\ncache_dir = "{blocker / "fonts"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "serve", "--no-bot"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: fonts.cache_dir: cannot create {blocker / 'fonts'}: Not a directory"
+    ]
