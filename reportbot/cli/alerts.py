@@ -9,6 +9,7 @@ import click
 from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
 from reportbot.pipeline import alerting, delivery
+from reportbot.pipeline.delivery_common import DeliverySummary
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -60,11 +61,38 @@ def send_cmd(app: AppContext, as_of: date | None, event: str | None, dry_run: bo
         for recipient, text in summary.messages:
             click.echo(f"\n—— {recipient} ——\n{text}")
         return
-    click.echo(
-        f"{summary.as_of.isoformat()}：到期 {summary.due} 项，新计划 {summary.planned} 条，"
-        f"已发送 {summary.sent}，失败 {summary.failed}，中断未确认 {summary.in_doubt}，停用订阅 {summary.deactivated}"
-    )
-    for line in summary.failures:
-        click.echo(f"failed: {line}", err=True)
+    _print_summary(summary)
     if summary.failed:
         raise SystemExit(1)
+
+
+@alerts.command("resend", context_settings=CONTEXT_SETTINGS)
+@click.argument("run", type=click.IntRange(min=1))
+@click.option("--failed", "which", flag_value="failed", help="Resend the run's failed deliveries.")
+@click.option(
+    "--in-doubt",
+    "which",
+    flag_value="in_doubt",
+    help="Resend the run's in-doubt deliveries (they may then arrive twice).",
+)
+@pass_app
+def resend_cmd(app: AppContext, run: int, which: str | None) -> None:
+    """Send again the failed or in-doubt deliveries of delivery run RUN (numbers: `alerts send`, `status`)."""
+    if which is None:
+        raise click.UsageError("choose --failed or --in-doubt")
+    summary = delivery.resend(app.config, app.store(), app.now, run, status=which)
+    _print_summary(summary)
+    if summary.failed:
+        raise SystemExit(1)
+
+
+def _print_summary(summary: DeliverySummary) -> None:
+    click.echo(
+        f"第 {summary.run_id} 次发送（{summary.as_of.isoformat()}）：到期 {summary.due} 项，"
+        f"新计划 {summary.planned} 条，已发送 {summary.sent}，失败 {summary.failed}，"
+        f"未确认 {summary.in_doubt}，过期 {summary.expired}，"
+        f"屏蔽停用 {summary.deactivated}"
+    )
+    for kind, lines in (("failed", summary.failures), ("in doubt", summary.doubts), ("expired", summary.expirations)):
+        for line in lines:
+            click.echo(f"{kind}: {line}", err=True)

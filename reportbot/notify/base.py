@@ -16,6 +16,8 @@ class DeliveryResult:
     detail: str = ""
     retry_after_s: float | None = None
     permanent: bool = False  # e.g. the user blocked the bot
+    in_doubt: bool = False  # the request may have reached the recipient: never resend automatically
+    retryable: bool = False  # definitely not delivered, and a later attempt may succeed (5xx, 429, no connection)
 
 
 class Notifier(Protocol):

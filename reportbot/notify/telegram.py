@@ -1,13 +1,16 @@
 """Telegram delivery with python-telegram-bot: pacing, retries, 403 handling, token redaction in logs.
 
-Pacing: at most ``max_messages_per_second`` over all chats and one message per ``per_chat_interval_s``
-per chat. A 429 pauses every send for its ``retry_after``; 5xx answers and timeouts retry with
-exponential backoff; 403 (the user blocked the bot) is permanent.
+Pacing: at most ``max_messages_per_second`` less ``pacing_margin`` over all chats and one message per
+``per_chat_interval_s`` per chat. A 429 pauses every send for its ``retry_after``. An attempt that
+definitely did not arrive (a 5xx answer, no connection) is retryable; one that may have arrived (a read
+timeout or a reset after the body was sent) is in doubt and never repeated; 403 (the user blocked the
+bot) is permanent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import warnings
@@ -27,10 +30,10 @@ from reportbot.notify.base import DeliveryResult
 
 log = logging.getLogger(__name__)
 Hook = Callable[[], None]
-RetryHook = Callable[[str], None]
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning)
 CHANNEL = "telegram"
 MAX_MESSAGE_CHARS = 4096
+MAX_BACKOFF_S = 30.0
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
 _factory_installed = False
@@ -147,7 +150,12 @@ class Pacer:
 
 
 class TelegramSender:
-    """Send texts and documents through one Bot with pacing and retries; never raises for one chat."""
+    """Send texts and documents through one Bot with pacing; never raises for one chat.
+
+    :meth:`attempt_text` makes one paced attempt and classifies its outcome (delivered; retryable: it
+    definitely did not arrive; in doubt: it may have arrived; permanent). :meth:`send_text` retries the
+    retryable outcomes with exponential backoff, for the few messages (admin notices) outside a fan-out.
+    """
 
     channel = CHANNEL
 
@@ -159,13 +167,44 @@ class TelegramSender:
         max_attempts: int = 5,
         backoff_s: float = 1.0,
         max_rate_limited: int = 20,
+        paid_broadcast: bool = False,
     ) -> None:
-        """``max_attempts`` bounds 5xx/timeout retries; ``max_rate_limited`` bounds 429 retries."""
+        """``max_attempts`` bounds 5xx/connection retries; ``max_rate_limited`` bounds 429 retries."""
         self.bot = bot
         self.pacer = pacer
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.max_rate_limited = max_rate_limited
+        self.paid_broadcast = paid_broadcast
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait before retry number ``failures`` (doubling, at most 30 s)."""
+        return min(self.backoff_s * 2 ** (failures - 1), MAX_BACKOFF_S)
+
+    async def attempt_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        before_send: Hook | None = None,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> DeliveryResult:
+        """One paced attempt to deliver one message (at most 4096 characters).
+
+        ``before_send`` runs as the request's body is handed to the kernel (see ``wire``).
+        """
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise NotifyError(f"telegram: message to chat {chat_id} has {len(text)} characters (max 4096)")
+        extra = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
+
+        async def call() -> object:
+            if reply_markup is not None:
+                return await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
+            # Same request as send_message, without parsing the answer into a Message object: a fan-out
+            # only needs to know it was accepted, and the parsing is half of the client's CPU per message.
+            return await self.bot.do_api_request("send_message", api_kwargs={"chat_id": chat_id, "text": text, **extra})
+
+        return await self._attempt(chat_id, call, before_send)
 
     async def send_text(
         self,
@@ -173,30 +212,19 @@ class TelegramSender:
         text: str,
         *,
         before_send: Hook | None = None,
-        on_retry: RetryHook | None = None,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> DeliveryResult:
-        """Deliver one message (at most 4096 characters).
+        """Deliver one message, retrying what definitely did not arrive; an in-doubt attempt is not repeated."""
 
-        ``before_send`` runs as the request's body is handed to the kernel (each attempt, see ``wire``);
-        ``on_retry`` runs with the reason when an attempt definitely failed and will be retried.
-        """
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise NotifyError(f"telegram: message to chat {chat_id} has {len(text)} characters (max 4096)")
+        async def once() -> DeliveryResult:
+            return await self.attempt_text(chat_id, text, before_send=before_send, reply_markup=reply_markup)
 
-        async def call() -> object:
-            if reply_markup is not None:
-                return await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
-            # Same request as send_message, without parsing the answer into a Message object: a fan-out
-            # only needs to know it was accepted, and the parsing is half of the client's CPU per message.
-            return await self.bot.do_api_request("send_message", api_kwargs={"chat_id": chat_id, "text": text})
-
-        return await self._deliver(chat_id, call, before_send, on_retry)
+        return await self._with_retries(once)
 
     async def send_document(
         self, chat_id: int, path: Path, *, caption: str = "", before_send: Hook | None = None
     ) -> DeliveryResult:
-        """Deliver one file (e.g. the monthly PDF)."""
+        """Deliver one file (e.g. the monthly PDF), with the retries of :meth:`send_text`."""
 
         async def call() -> object:
             with path.open("rb") as handle:
@@ -204,52 +232,108 @@ class TelegramSender:
                     chat_id=chat_id, document=handle, filename=path.name, caption=caption or None
                 )
 
-        return await self._deliver(chat_id, call, before_send, None)
+        async def once() -> DeliveryResult:
+            return await self._attempt(chat_id, call, before_send)
 
-    async def _deliver(
-        self,
-        chat_id: int,
-        call: Callable[[], Awaitable[object]],
-        before_send: Hook | None,
-        on_retry: RetryHook | None,
-    ) -> DeliveryResult:
+        return await self._with_retries(once)
+
+    async def _with_retries(self, once: Callable[[], Awaitable[DeliveryResult]]) -> DeliveryResult:
         failures = limited = 0
-        recipient = str(chat_id)
         while True:
-            await self.pacer.wait(recipient)
-            written = wire.current.set(wire.WireState(before_send) if before_send is not None else None)
-            try:
-                await call()
-            except RetryAfter as exc:
+            result = await once()
+            if result.ok or not result.retryable:
+                return result
+            if result.retry_after_s is not None:  # the pacer holds every send for retry_after
                 limited += 1
-                seconds = _retry_after_s(exc)
-                self.pacer.pause(seconds)
-                reason = f"429 flood control: retry after {seconds:g} s"
                 if limited > self.max_rate_limited:
-                    return DeliveryResult(False, CHANNEL, recipient, reason, retry_after_s=seconds)
-            except Forbidden as exc:
-                return DeliveryResult(False, CHANNEL, recipient, f"403 forbidden: {exc.message}", permanent=True)
-            except InvalidToken as exc:
-                raise NotifyError(f"telegram: the bot token was rejected ({exc.message})") from exc
-            except BadRequest as exc:
-                return DeliveryResult(False, CHANNEL, recipient, f"400 bad request: {exc.message}")
-            except (TimedOut, NetworkError) as exc:
-                failures += 1
-                kind = "timeout" if isinstance(exc, TimedOut) else "network/5xx"
-                reason = f"{kind}: {exc.message} (attempt {failures}/{self.max_attempts})"
-                if failures >= self.max_attempts:
-                    return DeliveryResult(False, CHANNEL, recipient, reason)
-                log.warning("telegram: chat %s: %s; retrying", recipient, reason)
-                seconds = self.backoff_s * 2 ** (failures - 1)
-            except TelegramError as exc:
-                return DeliveryResult(False, CHANNEL, recipient, f"telegram error: {exc.message}")
-            else:
-                return DeliveryResult(True, CHANNEL, recipient)
-            finally:
-                wire.current.reset(written)
-            if on_retry is not None:
-                on_retry(reason)
-            await asyncio.sleep(seconds)
+                    return result
+                continue
+            failures += 1
+            if failures >= self.max_attempts:
+                return dataclasses.replace(result, detail=f"{result.detail} (attempt {failures}/{self.max_attempts})")
+            log.warning("telegram: chat %s: %s; retrying", result.recipient, result.detail)
+            await asyncio.sleep(self.backoff(failures))
+
+    async def _attempt(
+        self, chat_id: int, call: Callable[[], Awaitable[object]], before_send: Hook | None
+    ) -> DeliveryResult:
+        recipient = str(chat_id)
+        await self.pacer.wait(recipient)
+        state = wire.WireState(before_send)
+        token = wire.current.set(state)
+        try:
+            await call()
+        except RetryAfter as exc:
+            seconds = _retry_after_s(exc)
+            self.pacer.pause(seconds)
+            reason = f"429 flood control: retry after {seconds:g} s"
+            return DeliveryResult(False, CHANNEL, recipient, reason, retry_after_s=seconds, retryable=True)
+        except Forbidden as exc:
+            return DeliveryResult(False, CHANNEL, recipient, f"403 forbidden: {exc.message}", permanent=True)
+        except InvalidToken as exc:
+            raise NotifyError(f"telegram: the bot token was rejected ({exc.message})") from exc
+        except BadRequest as exc:
+            return DeliveryResult(False, CHANNEL, recipient, f"400 bad request: {exc.message}")
+        except (TimedOut, NetworkError) as exc:
+            return _classify(recipient, exc, state)
+        except TelegramError as exc:
+            return DeliveryResult(False, CHANNEL, recipient, f"telegram error: {exc.message}")
+        finally:
+            wire.current.reset(token)
+        return DeliveryResult(True, CHANNEL, recipient)
+
+
+def _classify(recipient: str, exc: TelegramError, state: wire.WireState) -> DeliveryResult:
+    """A failed request: answered (5xx) or never sent is retryable; sent but unanswered is in doubt."""
+    kind = "timeout" if isinstance(exc, TimedOut) else "network"
+    message = redact(exc.message)
+    if state.answered:
+        return DeliveryResult(False, CHANNEL, recipient, f"server error: {message}", retryable=True)
+    if state.fired:
+        reason = f"in doubt: {kind} after the request was sent ({message}); not resent to avoid a duplicate"
+        return DeliveryResult(False, CHANNEL, recipient, reason, in_doubt=True)
+    return DeliveryResult(False, CHANNEL, recipient, f"{kind} before the request was sent: {message}", retryable=True)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced."""
+    for secret in _secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def pacer_for(config: Config) -> Pacer:
+    """The pacer of the configured limits: the global rate less ``pacing_margin``, one message per chat interval."""
+    t, d = config.telegram, config.delivery
+    rate = d.paid_broadcast_rate if d.allow_paid_broadcast else t.max_messages_per_second
+    return Pacer(rate * (1 - d.pacing_margin), t.per_chat_interval_s)
+
+
+def sender_for(config: Config, bot: Bot) -> TelegramSender:
+    """A paced sender with the configured limits, retries and paid-broadcast choice."""
+    t = config.telegram
+    return TelegramSender(
+        bot,
+        pacer_for(config),
+        max_attempts=t.max_attempts,
+        backoff_s=t.backoff_s,
+        paid_broadcast=config.delivery.allow_paid_broadcast,
+    )
+
+
+async def start_bot(bot: Bot, base_url: str) -> None:
+    """Initialise ``bot`` (one getMe call).
+
+    Raises:
+        NotifyError: one line when the Bot API is unreachable or rejects the token.
+    """
+    try:
+        await bot.initialize()
+    except InvalidToken as exc:
+        raise NotifyError(f"telegram: the bot token was rejected ({exc.message})") from exc
+    except (TimedOut, NetworkError) as exc:
+        where = base_url.removesuffix("/bot")
+        raise NotifyError(f"telegram: cannot reach the Bot API at {where}: {redact(exc.message)}") from exc
 
 
 def _retry_after_s(exc: RetryAfter) -> float:

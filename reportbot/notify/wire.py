@@ -24,10 +24,16 @@ _BODY_STARTED = "http11.send_request_body.started"
 
 @dataclass
 class WireState:
-    """The current send's hook; ``armed`` from the body's start until its write."""
+    """The current send's hook; ``armed`` from the body's start until its write.
 
-    hook: Hook
+    ``fired``: the body was handed to the kernel (the request may have reached the server);
+    ``answered``: a complete HTTP response came back (whatever its status, the outcome is known).
+    """
+
+    hook: Hook | None = None
     armed: bool = False
+    fired: bool = False
+    answered: bool = False
 
 
 current: ContextVar[WireState | None] = ContextVar("reportbot_wire", default=None)
@@ -57,7 +63,9 @@ class _Stream(httpcore.AsyncNetworkStream):
         state = current.get()
         if buffer and state is not None and state.armed:
             state.armed = False
-            state.hook()  # nothing awaits between this and the kernel getting the bytes
+            state.fired = True
+            if state.hook is not None:
+                state.hook()  # nothing awaits between this and the kernel getting the bytes
         await self._inner.write(buffer, timeout)
 
     async def aclose(self) -> None:
@@ -127,6 +135,9 @@ class WireTransport(httpx.AsyncBaseTransport):
         try:
             response = await self._pool.handle_async_request(core_request)
             content = await response.aread()
+            state = current.get()
+            if state is not None:
+                state.answered = True
         except httpcore.TimeoutException as exc:
             raise httpx.TimeoutException(str(exc), request=request) from exc
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:

@@ -1,40 +1,36 @@
-"""Alert and report delivery: plan ledger rows, compose per-subscriber texts, send, record outcomes.
+"""Alert delivery: plan one ledger row per subscriber and event (carrying every IPO of the event), send, record.
 
-Exactly-once: every delivery is a ledger row (channel × recipient × item × event, unique). A row is
-committed ``sending`` the moment its request has been written to the socket and ``sent`` right after the
-answer; a restart settles rows a killed run left ``sending`` without re-sending them (Telegram may have
-them), then sends what is still ``pending`` (Telegram never got those).
+Exactly once: a row is sent while its event is timely (see ``deadlines``), retried while a retry cannot
+duplicate it, and set ``in_doubt`` (listed, never resent automatically) when the request may have arrived.
+A restart settles what a killed run left on the wire as in doubt and sends what is still pending.
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
-import multiprocessing
 import sqlite3
-import zlib
-from dataclasses import dataclass, field
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 
 from reportbot.config import Config
 from reportbot.domain import Ipo, SubscriberSettings
+from reportbot.errors import NotifyError
 from reportbot.notify import telegram as tg
-from reportbot.notify import webhooks
-from reportbot.notify.base import DeliveryResult
 from reportbot.notify.console import ConsoleNotifier
-from reportbot.pipeline import Clock
+from reportbot.pipeline import Clock, calendar_for, deadlines, fanout
 from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings, due_alerts
-from reportbot.pipeline.delivery_common import DeliverySummary, delivery_lock, run_coroutine
+from reportbot.pipeline.delivery_common import DeliverySummary, delivery_lock, delivery_locks, run_coroutine
+from reportbot.pipeline.delivery_report import admin_report
 from reportbot.pipeline.management import deliver_monthly_report, notify_admins
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
+from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
 from reportbot.summary import alert
 
 log = logging.getLogger(__name__)
 DEFAULT_RECIPIENT = "默认设置"
-SENT_BATCH = 64  # final "sent" marks committed together
+MESSAGE_GAP = "\n\n"  # between the IPOs of one event in one message
 
 
 # Re-exported: the scheduler's job targets name them here.
@@ -42,7 +38,11 @@ __all__ = [
     "DeliverySummary",
     "deliver_monthly_report",
     "delivery_lock",
+    "due_alerts",
     "notify_admins",
+    "prune_job",
+    "resend",
+    "resume_job",
     "run_coroutine",
     "send_alerts",
 ]
@@ -60,18 +60,23 @@ def send_alerts(
 ) -> DeliverySummary:
     """Send the alerts due on ``as_of`` (default: today) to every active subscriber, once each.
 
+    Also sends what earlier runs of the same events left pending or retryable while still timely. What
+    did not go out (failed, in doubt, expired) is listed by chat in one admin message.
+
     Raises:
         ConfigError: unknown event, or a channel without its token/URL.
+        NotifyError: the Bot API is unreachable (rows stay pending) or another run holds the event's lock.
     """
     as_of = as_of or now().date()
     events = alert.EVENTS if event is None else (event,)
     due = due_alerts(config, conn, as_of, event)
     composer = AlertComposer(config, conn, predictor)
-    subscribers = sub_store.list_subscribers(conn, active_only=True)
     if dry_run:
-        return _dry_run(config, conn, as_of, events, due, composer, subscribers)
-    with delivery_lock(config):
-        return _send_locked(config, conn, now, as_of, events, due, composer, subscribers)
+        return _dry_run(config, conn, as_of, events, due, composer)
+    with delivery_locks(config, events):
+        summary = _send_locked(config, conn, now, as_of, events, due, composer)
+    _tell_admins(config, summary)
+    return summary
 
 
 def _send_locked(
@@ -82,126 +87,123 @@ def _send_locked(
     events: tuple[str, ...],
     due: list[tuple[str, Ipo]],
     composer: AlertComposer,
-    subscribers: list[sub_store.Subscriber],
 ) -> DeliverySummary:
     conn.execute("PRAGMA synchronous=NORMAL")  # commits survive SIGKILL; only power loss could lose one
-    by_code = {ipo.code: ipo for _, ipo in due}
-    channels = config.notify.alert_channels
-    journal = ledger.journal_path(config.paths.database)
+    journals = {e: ledger.journal_path(config.paths.database, e) for e in events}
+    subscribers = sub_store.list_subscribers(conn, active_only=True)
+    stamp = now()
     with db.transaction(conn):
-        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal)
-        planned = ledger.plan(conn, _planned(channels, subscribers, due, as_of), now=now())
-        _expire_stale(conn, as_of, now)
-    ledger.clear_journal(journal)
-    rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING, event_date=as_of) if r.event in events]
-    settings = {str(s.chat_id): s.settings for s in subscribers}
-    shard = _Shard(config, now, composer.predictor, by_code, settings)
-    processes = max(1, config.telegram.send_processes)
-    if processes > 1 and len(rows) >= 2 * processes:
-        totals = shard.run_processes(rows, processes)
-    else:
-        totals = shard.run(conn, composer, rows) if rows else _Totals()
-    ledger.clear_journal(journal)  # every outcome of this run is in the database now
-    return DeliverySummary(
-        as_of=as_of,
-        events=tuple(events),
-        due=len(due),
-        planned=planned,
-        sent=totals.sent,
-        failed=totals.failed,
-        in_doubt=len(recovered),
-        deactivated=totals.deactivated,
-        failures=tuple(totals.failures),
-    )
-
-
-@dataclass
-class _Totals:
-    sent: int = 0
-    failed: int = 0
-    deactivated: int = 0
-    failures: list[str] = field(default_factory=list)
-
-
-_FORKED: _Shard | None = None  # what forked sender processes inherit
-
-
-class _Shard:
-    """Sends ledger rows in this process, or split by recipient over forked processes.
-
-    Each chat's rows stay in one process (per-chat pacing holds) and each process gets an equal part of
-    the global rate. Every process writes the ledger through its own connection.
-    """
-
-    def __init__(
-        self,
-        config: Config,
-        now: Clock,
-        predictor: Predictor | None,
-        ipos: dict[str, Ipo],
-        settings: dict[str, SubscriberSettings],
-    ) -> None:
-        self.config, self.now, self.predictor, self.ipos, self.settings = config, now, predictor, ipos, settings
-        self.parts: list[list[ledger.LedgerRow]] = []
-
-    def run(self, conn: sqlite3.Connection, composer: AlertComposer, rows: list[ledger.LedgerRow]) -> _Totals:
-        run = _Run(self.config, conn, self.now, composer, self.ipos, self.settings)
-        run_coroutine(run.send_all(rows))
-        return _Totals(run.sent, run.failed, run.deactivated, run.failures)
-
-    def run_processes(self, rows: list[ledger.LedgerRow], processes: int) -> _Totals:
-        global _FORKED
-        self.parts = [[] for _ in range(processes)]
-        for row in rows:
-            self.parts[zlib.crc32(row.recipient.encode()) % processes].append(row)
-        rate = self.config.telegram.max_messages_per_second / processes
-        self.config = dataclasses.replace(
-            self.config, telegram=dataclasses.replace(self.config.telegram, max_messages_per_second=rate)
-        )
-        _FORKED = self
-        try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                results = pool.map(_run_forked_part, range(processes))
-        finally:
-            _FORKED = None
-        total = _Totals()
-        for part in results:
-            total.sent += part.sent
-            total.failed += part.failed
-            total.deactivated += part.deactivated
-            total.failures += part.failures
-        return total
-
-
-def _run_forked_part(index: int) -> _Totals:
-    shard = _FORKED
-    assert shard is not None, "sender processes must be forked from send_alerts"
-    conn = db.connect(shard.config.paths.database)
-    conn.execute("PRAGMA synchronous=NORMAL")
+        recovered = [
+            r for e in events for r in ledger.recover_in_doubt(conn, now=stamp, journal=journals[e], events=(e,))
+        ]
+        planned = ledger.plan(conn, _planned(config, subscribers, due, as_of), now=stamp)
+        expired = ledger.expire(conn, events, now=stamp)
+        run_id = ledger.start_run(conn, events, as_of, now=stamp)
+        rows = ledger.sendable(conn, events, now=stamp)
+        ledger.claim(conn, [r.id for r in rows + recovered], run_id)
+    for journal in journals.values():
+        ledger.clear_journal(journal)
+    job = fanout.Fanout(config, now, _Texts(config, conn, composer, subscribers).parts, journals)
     try:
-        return shard.run(conn, AlertComposer(shard.config, conn, shard.predictor), shard.parts[index])
+        fanout.deliver(job, conn, rows)
+        retry = [r for r in ledger.by_run(conn, run_id, ledger.FAILED) if r.retryable]
+        if retry:  # one automatic retry pass for what failed retryably
+            log.warning("delivery run %d: retrying %d failed deliveries once", run_id, len(retry))
+            fanout.deliver(job, conn, retry)
     finally:
-        conn.close()
+        summary = _summary(conn, run_id, as_of, events, len(due), planned, expired)
+        with db.transaction(conn):
+            ledger.finish_run(conn, run_id, summary.line(), now=now())
+        for journal in journals.values():
+            ledger.clear_journal(journal)  # every outcome of this run is in the database now
+    log.info("%s", summary.line())
+    return summary
 
 
 def _planned(
-    channels: tuple[str, ...], subscribers: list[sub_store.Subscriber], due: list[tuple[str, Ipo]], as_of: date
+    config: Config, subscribers: list[sub_store.Subscriber], due: list[tuple[str, Ipo]], as_of: date
 ) -> list[ledger.PlannedDelivery]:
-    out = []
+    """One row per recipient and event; the item lists the event's IPO codes."""
+    by_event: dict[str, list[str]] = defaultdict(list)
     for event, ipo in due:
-        for channel in channels:
+        by_event[event].append(ipo.code)
+    cal = calendar_for(config)
+    out = []
+    for event, codes in by_event.items():
+        item, limit = ",".join(sorted(codes)), deadlines.deadline(event, as_of, cal)
+        for channel in config.notify.alert_channels:
             recipients = [str(s.chat_id) for s in subscribers] if channel == tg.CHANNEL else [channel]
             out += [
-                ledger.PlannedDelivery(channel=channel, recipient=r, item=ipo.code, event=event, event_date=as_of)
+                ledger.PlannedDelivery(
+                    channel=channel, recipient=r, item=item, event=event, event_date=as_of, deadline=limit
+                )
                 for r in recipients
             ]
     return out
 
 
-def _expire_stale(conn: sqlite3.Connection, as_of: date, now: Clock) -> None:
-    for row in ledger.list_rows(conn, status=ledger.PENDING):
-        if row.event_date < as_of and not row.item.startswith("report:"):
-            ledger.mark_failed(conn, row.id, f"expired: not delivered on {row.event_date.isoformat()}", now=now())
+class _Texts:
+    """The message parts of a ledger row: every IPO of its event, for the recipient's own settings."""
+
+    def __init__(
+        self, config: Config, conn: sqlite3.Connection, composer: AlertComposer, subscribers: list[sub_store.Subscriber]
+    ) -> None:
+        self.config, self.conn, self.composer = config, conn, composer
+        self.settings = {str(s.chat_id): s.settings for s in subscribers}
+        self._ipos: dict[str, list[Ipo] | None] = {}
+        self._parts: dict[tuple[str, str, SubscriberSettings], list[str]] = {}
+
+    def parts(self, row: ledger.LedgerRow) -> list[str] | None:
+        settings = self.settings.get(row.recipient) if row.channel == tg.CHANNEL else default_settings(self.config)
+        ipos = self._items(row.item)
+        if settings is None or ipos is None:
+            return None
+        key = (row.item, row.event, settings)
+        if key not in self._parts:
+            text = MESSAGE_GAP.join(self.composer.text(ipo, row.event, settings) for ipo in ipos)
+            self._parts[key] = tg.split_text(text)
+        return self._parts[key]
+
+    def _items(self, item: str) -> list[Ipo] | None:
+        if item not in self._ipos:
+            found = [ipo_store.get_ipo(self.conn, code) for code in item.split(",")]
+            self._ipos[item] = None if any(i is None for i in found) else [i for i in found if i is not None]
+        return self._ipos[item]
+
+
+def _summary(
+    conn: sqlite3.Connection,
+    run_id: int,
+    as_of: date,
+    events: tuple[str, ...],
+    due: int,
+    planned: int,
+    expired: list[ledger.LedgerRow],
+) -> DeliverySummary:
+    failed = ledger.by_run(conn, run_id, ledger.FAILED)
+    blocked = [r for r in failed if r.reason.startswith("403")]
+    failed = [r for r in failed if not r.reason.startswith("403")]
+    doubts = ledger.by_run(conn, run_id, ledger.IN_DOUBT)
+    sent = len(ledger.by_run(conn, run_id, ledger.SENT))
+    return DeliverySummary(
+        as_of=as_of,
+        events=events,
+        due=due,
+        planned=planned,
+        sent=sent,
+        failed=len(failed),
+        in_doubt=len(doubts),
+        deactivated=len(blocked),
+        expired=len(expired),
+        run_id=run_id,
+        failures=tuple(_describe(r) for r in failed),
+        doubts=tuple(_describe(r) for r in doubts),
+        expirations=tuple(_describe(r) for r in expired),
+    )
+
+
+def _describe(row: ledger.LedgerRow) -> str:
+    return f"{row.channel}:{row.recipient} {row.item}/{row.event}: {row.reason}"
 
 
 def _dry_run(
@@ -211,126 +213,95 @@ def _dry_run(
     events: tuple[str, ...],
     due: list[tuple[str, Ipo]],
     composer: AlertComposer,
-    subscribers: list[sub_store.Subscriber],
 ) -> DeliverySummary:
-    sent = {(r.channel, r.recipient, r.item, r.event) for r in ledger.list_rows(conn, status=ledger.SENT)}
+    subscribers = sub_store.list_subscribers(conn, active_only=True)
+    done = ledger.delivered_keys(conn, as_of, events)
     targets = [(str(s.chat_id), s.settings) for s in subscribers] or [(DEFAULT_RECIPIENT, default_settings(config))]
-    console = ConsoleNotifier()
+    by_event: dict[str, list[Ipo]] = defaultdict(list)
     for event, ipo in due:
+        by_event[event].append(ipo)
+    console = ConsoleNotifier()
+    for event, ipos in by_event.items():
         for channel in config.notify.alert_channels:
             chosen = targets if channel == tg.CHANNEL else [(channel, default_settings(config))]
             for recipient, settings in chosen:
-                if (channel, recipient, ipo.code, event) not in sent:
-                    console.send_text(f"{channel}:{recipient}", composer.text(ipo, event, settings))
+                if (channel, recipient, event) not in done:
+                    text = MESSAGE_GAP.join(composer.text(ipo, event, settings) for ipo in ipos)
+                    console.send_text(f"{channel}:{recipient}", text)
     return DeliverySummary(as_of=as_of, events=events, due=len(due), dry_run=True, messages=tuple(console.messages))
 
 
-class _Run:
-    """One fan-out: workers take ledger rows and send their parts through the channel's notifier."""
+def resend(config: Config, conn: sqlite3.Connection, now: Clock, run_id: int, *, status: str) -> DeliverySummary:
+    """Send again the ``failed`` or ``in_doubt`` rows of delivery run ``run_id`` (an operator's decision).
 
-    def __init__(
-        self,
-        config: Config,
-        conn: sqlite3.Connection,
-        now: Clock,
-        composer: AlertComposer,
-        ipos: dict[str, Ipo],
-        settings: dict[str, SubscriberSettings],
-    ) -> None:
-        self.config, self.conn, self.now, self.composer = config, conn, now, composer
-        self.ipos, self.settings = ipos, settings
-        self.sent = self.failed = self.deactivated = 0
-        self.failures: list[str] = []
-        self.sender: tg.TelegramSender | None = None
-        self._done: list[tuple[int, int, int]] = []
-        self._attempts: dict[int, int] = {}
-        self.journal: ledger.WireJournal | None = None
-        self._split: dict[tuple[str, str, SubscriberSettings], list[str]] = {}
+    In-doubt rows may then arrive twice; that is what the operator chose. Rows past their deadline are
+    resent too: the operator asked for them.
 
-    async def send_all(self, rows: list[ledger.LedgerRow]) -> None:
-        queue: asyncio.Queue[ledger.LedgerRow] = asyncio.Queue()
-        for row in rows:
-            queue.put_nowait(row)
-        needs_telegram = any(r.channel == tg.CHANNEL for r in rows)
-        bot = tg.make_bot(self.config, tg.read_token(self.config)) if needs_telegram else None
-        if bot is not None:
-            t = self.config.telegram
-            pacer = tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s)
-            self.sender = tg.TelegramSender(bot, pacer, max_attempts=t.max_attempts, backoff_s=t.backoff_s)
-            await bot.initialize()
-        self.journal = ledger.WireJournal(ledger.journal_path(self.config.paths.database))
+    Raises:
+        NotifyError: the run has no such rows.
+    """
+    rows = [r for r in ledger.by_run(conn, run_id, status) if not r.reason.startswith("403")]
+    if not rows:
+        raise NotifyError(f"delivery run {run_id} has no {status} deliveries to resend")
+    events = tuple(sorted({r.event for r in rows}))
+    with delivery_locks(config, events):
+        with db.transaction(conn):
+            ledger.reopen(conn, [r.id for r in rows], now=now())
+        journals = {e: ledger.journal_path(config.paths.database, e) for e in events}
+        subscribers = sub_store.list_subscribers(conn, active_only=True)
+        composer = AlertComposer(config, conn)
+        job = fanout.Fanout(config, now, _Texts(config, conn, composer, subscribers).parts, journals)
+        fanout.deliver(job, conn, rows)
+        for journal in journals.values():
+            ledger.clear_journal(journal)
+        return _summary(conn, run_id, now().date(), events, 0, 0, [])
+
+
+def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
+    """Resume what interrupted or failed runs left while each event is timely; expire the rest (admin message).
+
+    An event whose send is running now (its lock is held) is skipped: it resumes its own rows.
+    """
+    lines = []
+    for event in alert.EVENTS:
+        if not ledger.sendable(conn, (event,), now=now()) and not _has_expirable(conn, event, now):
+            continue
         try:
-            workers = max(1, self.config.telegram.send_concurrency)
-            await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
-        finally:
-            self._flush_sent()
-            self.journal.close()
-            if bot is not None:
-                await bot.shutdown()
+            with delivery_lock(config, event, wait_s=0):
+                composer = AlertComposer(config, conn)
+                summary = _send_locked(config, conn, now, now().date(), (event,), [], composer)
+        except NotifyError as exc:
+            lines.append(f"{event}: {exc}")
+            continue
+        _tell_admins(config, summary)
+        lines.append(summary.line())
+    return "; ".join(lines) or "nothing to resume"
 
-    async def _worker(self, queue: asyncio.Queue[ledger.LedgerRow]) -> None:
-        while not queue.empty():
-            row = queue.get_nowait()
-            await self._deliver(row)
 
-    async def _deliver(self, row: ledger.LedgerRow) -> None:
-        ipo = self.ipos.get(row.item)
-        settings = self.settings.get(row.recipient) if row.channel == tg.CHANNEL else None
-        if row.channel != tg.CHANNEL:
-            settings = default_settings(self.config)
-        if ipo is None or settings is None:
-            self._fail(row, "subscriber inactive or IPO no longer due")
-            return
-        parts = self._parts(ipo, row.event, settings)
-        for index in range(row.parts_sent, len(parts)):
-            result = await self._send_part(row, index, parts[index], len(parts))
-            if not result.ok:
-                self._fail(row, result.detail, permanent=result.permanent)
-                return
-            if index + 1 < len(parts):
-                ledger.mark_part_sent(self.conn, row.id, index + 1, len(parts), now=self.now())
-        # The last part's "sent" may wait for a batch: until then the row stays "sending", which a
-        # restart settles as delivered without re-sending, so batching cannot cause a duplicate.
-        self._done.append((row.id, len(parts), self._attempts.pop(row.id, 0)))
-        if len(self._done) >= SENT_BATCH:
-            self._flush_sent()
-        self.sent += 1
+def _has_expirable(conn: sqlite3.Connection, event: str, now: Clock) -> bool:
+    sql = (
+        "SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND event = ?"
+        " AND (status = 'pending' OR retryable = 1) AND deadline != '' AND deadline <= ? LIMIT 1"
+    )
+    return conn.execute(sql, (event, now().isoformat(timespec="seconds"))).fetchone() is not None
 
-    def _parts(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> list[str]:
-        key = (ipo.code, event, settings)
-        if key not in self._split:
-            self._split[key] = tg.split_text(self.composer.text(ipo, event, settings))
-        return self._split[key]
 
-    def _flush_sent(self) -> None:
-        if self._done:
-            with db.transaction(self.conn):
-                ledger.mark_sent_many(self.conn, self._done, now=self.now())
-            self._done = []
+def prune_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
+    """Delete ledger rows older than ``[delivery].retention_days``."""
+    before = now() - timedelta(days=config.delivery.retention_days)
+    with db.transaction(conn):
+        count = ledger.prune(conn, before)
+    return f"pruned {count} ledger rows last updated before {before:%Y-%m-%d}"
 
-    async def _send_part(self, row: ledger.LedgerRow, index: int, text: str, total: int) -> DeliveryResult:
-        journal = self.journal
-        assert journal is not None
 
-        def before() -> None:  # the request has been handed to the kernel
-            journal.record(row.id, index, total)
-            self._attempts[row.id] = self._attempts.get(row.id, 0) + 1
-
-        def retry(reason: str) -> None:  # that attempt definitely failed
-            journal.retract(row.id, index, total)
-            ledger.mark_pending(self.conn, row.id, reason, now=self.now())
-
-        if row.channel == tg.CHANNEL:
-            assert self.sender is not None
-            return await self.sender.send_text(int(row.recipient), text, before_send=before, on_retry=retry)
-        before()
-        return await asyncio.to_thread(webhooks.send_to_channel, self.config, row.channel, text)
-
-    def _fail(self, row: ledger.LedgerRow, reason: str, *, permanent: bool = False) -> None:
-        ledger.mark_failed(self.conn, row.id, reason, now=self.now(), attempts=self._attempts.pop(row.id, 0))
-        self.failed += 1
-        self.failures.append(f"{row.channel}:{row.recipient} {row.item}/{row.event}: {reason}")
-        if permanent and row.channel == tg.CHANNEL:
-            sub_store.deactivate(self.conn, int(row.recipient), f"blocked the bot ({reason})", now=self.now())
-            self.deactivated += 1
-            log.warning("subscriber %s blocked the bot; marked inactive", row.recipient)
+def _tell_admins(config: Config, summary: DeliverySummary) -> None:
+    text = admin_report(summary)
+    if text is None:
+        return
+    if not config.telegram.admin_chat_ids:
+        log.warning("admin message (no [telegram].admin_chat_ids configured): %s", text)
+        return
+    try:
+        notify_admins(config, text)
+    except Exception:  # the deliveries are recorded; a failed notice must not hide that
+        log.exception("cannot send the delivery report to the admins")

@@ -1,25 +1,26 @@
-"""What every delivery run shares: the summary record, the one-run-at-a-time lock, sync→async glue."""
+"""What every delivery run shares: the summary record, the per-event run lock, sync→async glue."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import filelock
-
 from reportbot.config import Config
 from reportbot.errors import NotifyError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-LOCK_WAIT_S = 1800.0  # a 10,000-subscriber fan-out at 30 msg/s takes about 6 minutes
+LOCK_WAIT_S = 1800.0  # a rerun of the same event waits this long for the running one
 
 
 @dataclass(frozen=True)
@@ -31,37 +32,72 @@ class DeliverySummary:
     due: int = 0  # (event, IPO) pairs due on as_of
     planned: int = 0  # new ledger rows
     sent: int = 0
-    failed: int = 0
-    in_doubt: int = 0  # rows a killed run left on the wire, settled without re-sending
-    deactivated: int = 0  # subscribers marked inactive after 403
+    failed: int = 0  # gave up for now (retryable ones are retried by a later run while the event is timely)
+    in_doubt: int = 0  # may have reached the recipient: listed, never resent automatically
+    deactivated: int = 0  # subscribers marked inactive after 403 (normal churn, not a failure)
+    expired: int = 0  # past the event's deadline, not sent
+    run_id: int = 0
     dry_run: bool = False
     messages: tuple[tuple[str, str], ...] = ()  # (recipient, text) in a dry run
-    failures: tuple[str, ...] = field(default=())
+    failures: tuple[str, ...] = field(default=())  # "channel:recipient item/event: reason"
+    doubts: tuple[str, ...] = field(default=())  # the same for in-doubt rows
+    expirations: tuple[str, ...] = field(default=())
+
+    def line(self) -> str:
+        """The run's result as one short line (logs, job detail)."""
+        return (
+            f"delivery run {self.run_id} {self.as_of.isoformat()} {'+'.join(self.events)}: planned {self.planned},"
+            f" sent {self.sent}, failed {self.failed}, in doubt {self.in_doubt}, blocked {self.deactivated},"
+            f" expired {self.expired}"
+        )
+
+    def __str__(self) -> str:
+        """The short line."""
+        return self.line()
 
 
 @contextlib.contextmanager
-def delivery_lock(config: Config) -> Iterator[None]:
-    """One delivery run at a time per database (a second waits): recovery assumes nothing else is sending.
+def delivery_lock(config: Config, key: str = "alerts", *, wait_s: float | None = None) -> Iterator[None]:
+    """One delivery run at a time per database and ``key`` (an event, or the monthly report).
 
-    The lock is an OS file lock, so a killed run releases it.
+    The lock is an ``flock`` on an open file: a killed holder releases it, and forked sender processes
+    inherit the open file, so the lock holds until the parent *and* every sender are gone. It is released
+    by closing (never by an explicit unlock, which would release it for the senders too).
 
     Raises:
-        NotifyError: another run held the lock for longer than LOCK_WAIT_S.
+        NotifyError: another run held the lock for longer than ``wait_s`` (default LOCK_WAIT_S).
     """
-    path = Path(f"{config.paths.database}.delivery.lock")
-    lock = filelock.FileLock(path)
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        log.info("waiting for another delivery run (lock %s)", path)
+    path = Path(f"{config.paths.database}.delivery-{key}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    limit = LOCK_WAIT_S if wait_s is None else wait_s
+    give_up = time.monotonic() + limit
+    logged = False
+    while True:
         try:
-            lock.acquire(timeout=LOCK_WAIT_S)
-        except filelock.Timeout as exc:
-            raise NotifyError(f"another delivery run has held {path} for over {LOCK_WAIT_S} s") from exc
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= give_up:
+                os.close(fd)
+                raise NotifyError(f"another delivery run has held {path} for over {limit:g} s") from None
+            if not logged:
+                log.info("waiting for another delivery run (lock %s)", path)
+                logged = True
+            time.sleep(0.1)
     try:
         yield
     finally:
-        lock.release()
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def delivery_locks(config: Config, keys: tuple[str, ...], *, wait_s: float | None = None) -> Iterator[None]:
+    """:func:`delivery_lock` for several keys, taken in sorted order (no deadlock between runs)."""
+    with contextlib.ExitStack() as stack:
+        for key in sorted(set(keys)):
+            stack.enter_context(delivery_lock(config, key, wait_s=wait_s))
+        yield
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:

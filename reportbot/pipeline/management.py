@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from reportbot.config import Config
 from reportbot.notify import email
@@ -27,7 +26,7 @@ def deliver_monthly_report(
     paths = render_monthly(config, conn, now, month)
     pdf = paths[0]
     month = month or pdf.stem.removeprefix("bse-monthly-")
-    with delivery_lock(config):
+    with delivery_lock(config, "monthly"):
         return _deliver_report_locked(config, conn, now, pdf, month)
 
 
@@ -44,9 +43,9 @@ def _deliver_report_locked(
             ledger.PlannedDelivery(channel=email.CHANNEL, recipient=r, item=item, event="monthly", event_date=today)
             for r in config.smtp.recipients
         ]
-    journal = ledger.journal_path(config.paths.database)
+    journal = ledger.journal_path(config.paths.database, "monthly")
     with db.transaction(conn):
-        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal)
+        recovered = ledger.recover_in_doubt(conn, now=now(), journal=journal, events=("monthly",))
         planned = ledger.plan(conn, planned_rows, now=now())
     ledger.clear_journal(journal)
     rows = [r for r in ledger.list_rows(conn, status=ledger.PENDING) if r.item == item]
@@ -65,6 +64,9 @@ def _deliver_report_locked(
     for row, result in results:
         if result.ok:
             ledger.mark_part_sent(conn, row.id, 1, 1, now=now())
+        elif result.in_doubt:
+            ledger.mark_in_doubt(conn, row.id, result.detail, now=now(), attempts=0, parts_sent=0)
+            failures.append(f"{row.channel}:{row.recipient} {item}: {result.detail}")
         else:
             ledger.mark_failed(conn, row.id, result.detail, now=now())
             failures.append(f"{row.channel}:{row.recipient} {item}: {result.detail}")
@@ -86,8 +88,10 @@ async def _send_documents(
 ) -> list[tuple[ledger.LedgerRow, DeliveryResult]]:
     if not rows:
         return []
-    async with tg.make_bot(config, tg.read_token(config)) as bot:
-        sender = _sender(config, bot)
+    bot = tg.make_bot(config, tg.read_token(config))
+    await tg.start_bot(bot, config.telegram.base_url)
+    try:
+        sender = tg.sender_for(config, bot)
         out = []
         for row in rows:
 
@@ -96,6 +100,8 @@ async def _send_documents(
 
             out.append((row, await sender.send_document(int(row.recipient), pdf, caption=caption, before_send=before)))
         return out
+    finally:
+        await bot.shutdown()
 
 
 def notify_admins(config: Config, text: str) -> list[DeliveryResult]:
@@ -109,19 +115,16 @@ def notify_admins(config: Config, text: str) -> list[DeliveryResult]:
         return []
 
     async def send() -> list[DeliveryResult]:
-        async with tg.make_bot(config, tg.read_token(config)) as bot:
-            sender = _sender(config, bot)
+        bot = tg.make_bot(config, tg.read_token(config))
+        await tg.start_bot(bot, config.telegram.base_url)
+        try:
+            sender = tg.sender_for(config, bot)
             results = []
             for chat in chats:
                 for part in tg.split_text(text):
                     results.append(await sender.send_text(chat, part))
             return results
+        finally:
+            await bot.shutdown()
 
     return run_coroutine(send())
-
-
-def _sender(config: Config, bot: Any) -> tg.TelegramSender:
-    """A paced, retrying sender with the configured limits."""
-    t = config.telegram
-    pacer = tg.Pacer(t.max_messages_per_second, t.per_chat_interval_s)
-    return tg.TelegramSender(bot, pacer, max_attempts=t.max_attempts, backoff_s=t.backoff_s)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, Ipo, ModelReport, Prediction, SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
-from reportbot.pipeline import report_cache
+from reportbot.pipeline import market_stats, report_cache
 from reportbot.render import html
 from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont, find_cjk_font, prepare_font
 from reportbot.store import ipos as ipo_store
@@ -169,7 +169,7 @@ class MonthInputs:
     data_sources: list[str]
 
 
-def month_inputs(conn: sqlite3.Connection, month: str | None = None) -> MonthInputs:
+def month_inputs(config: Config, conn: sqlite3.Connection, month: str | None = None) -> MonthInputs:
     """Read the store once for ``month`` (default: the latest month with listings), point in time.
 
     Raises:
@@ -190,6 +190,7 @@ def month_inputs(conn: sqlite3.Connection, month: str | None = None) -> MonthInp
         market_store.monthly_figures(conn, month),
         market_store.monthly_figures(conn, monthly.previous_month(month)),
         pit.known_points(market_store.market_points(conn, first, last), known_on),
+        market_stats.market_extras(config, conn, month, _calendar(config)),
     )
     return MonthInputs(
         month=month,
@@ -208,7 +209,7 @@ def monthly_report(config: Config, conn: sqlite3.Connection, now: Clock, month: 
     Raises:
         NoDataError: the store has no listings at all.
     """
-    return report_for(config, conn, now, month_inputs(conn, month))
+    return report_for(config, conn, now, month_inputs(config, conn, month))
 
 
 def report_for(config: Config, conn: sqlite3.Connection, now: Clock, inp: MonthInputs) -> MonthlyReport:
@@ -284,7 +285,7 @@ def monthly_html(
 
     ``stock_font`` names the system font family instead (for the rendering benchmark).
     """
-    inp = month_inputs(conn, month)
+    inp = month_inputs(config, conn, month)
     report = report_for(config, conn, now, inp)
     font = report_font(config)
     charts_uri = monthly_charts(config, report, font, inp.series, inp.ipos)

@@ -9,9 +9,11 @@ otherwise), then resumed. A file lock keeps a second ``serve`` from running jobs
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -29,13 +31,16 @@ from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.errors import ReportbotError
 from reportbot.pipeline import jobs as pipeline_jobs
+from reportbot.pipeline.jobs import JobFunc
 from reportbot.schedule import jobs
 from reportbot.schedule.definitions import JobSpec, load_definitions
+from reportbot.schedule.registry import JOBS
 from reportbot.schedule.triggers import EventDayTrigger, TradingDayTrigger
 from reportbot.store import runs as run_store
 
 log = logging.getLogger(__name__)
 RUN_FUNC = "reportbot.schedule.jobs:run_scheduled"
+RESUME_JOB = "deliveries-resume"  # run at start-up: resumes deliveries interrupted runs left
 _WORKERS = 4
 
 
@@ -47,11 +52,12 @@ def job_store_path(config: Config) -> Path:
     return db.with_name(f"{db.stem}-jobs.sqlite3")
 
 
-def load_specs(config: Config) -> tuple[JobSpec, ...]:
-    """The job definitions of ``config.schedule.directory``."""
+def load_specs(config: Config, registry: Mapping[str, JobFunc] = JOBS) -> tuple[JobSpec, ...]:
+    """The job definitions of ``config.schedule.directory`` (targets must be in ``registry``)."""
     return load_definitions(
         config.schedule.directory,
         default_grace_s=config.schedule.default_misfire_grace_s,
+        targets=registry.keys(),
         skip=config.calendar.overrides_file,
     )
 
@@ -85,12 +91,15 @@ class Service:
         now: jobs.Clock,
         admin: jobs.AdminNotify | None = None,
         specs: Sequence[JobSpec] | None = None,
+        registry: Mapping[str, JobFunc] = JOBS,
     ) -> None:
         """Prepare (nothing runs until :meth:`start`)."""
         self.config = config
         self.now = now
-        self.specs = tuple(specs) if specs is not None else load_specs(config)
-        self.runner = jobs.JobRunner(config, self.specs, now=now, admin=admin, runner_id=uuid.uuid4().hex)
+        self.specs = tuple(specs) if specs is not None else load_specs(config, registry)
+        self.runner = jobs.JobRunner(
+            config, self.specs, now=now, admin=admin, runner_id=uuid.uuid4().hex, registry=registry
+        )
         self.lock = FileLock(str(config.schedule.lock_file))
         self.scheduler: BackgroundScheduler | None = None
 
@@ -110,7 +119,7 @@ class Service:
         try:
             self._start_scheduler()
         except BaseException:
-            self.lock.release()
+            self.stop(wait=False)  # releases the lock too
             raise
 
     def _start_scheduler(self) -> None:
@@ -128,10 +137,23 @@ class Service:
         scheduler.start(paused=True)
         self.scheduler = scheduler
         self.sync()
+        self._resume_interrupted(scheduler)
         scheduler.resume()
         log.info("scheduler started: %d jobs, job store %s", len(self.specs), path)
         for job in scheduler.get_jobs():
             log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "none")
+
+    def _resume_interrupted(self, scheduler: BackgroundScheduler) -> None:
+        """End runs a dead process left ``running`` as interrupted, and run the delivery resume job now."""
+        conn = pipeline.open_store(self.config, self.now)
+        try:
+            dead = run_store.mark_interrupted(conn, host=socket.gethostname(), alive=_alive, now=self.now())
+        finally:
+            conn.close()
+        for run in dead:
+            log.warning("job %s: run %d (pid %d) was interrupted; resuming its deliveries", run.job, run.id, run.pid)
+        if scheduler.get_job(RESUME_JOB) is not None:
+            scheduler.modify_job(RESUME_JOB, next_run_time=self.now())
 
     def sync(self) -> None:
         """Make the job store match the definitions, keeping run times already due (catch-up)."""
@@ -205,6 +227,16 @@ class Service:
             self.lock.release()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _due_run_times(trigger: BaseTrigger, first: datetime, now: datetime) -> list[datetime]:
     times: list[datetime] = []
     fire: datetime | None = first
@@ -235,16 +267,17 @@ class JobView:
     next_runs: list[datetime]
     provisional: list[bool]
     last: run_store.JobRun | None
-    target_error: str
 
 
-def job_views(config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3) -> list[JobView]:
+def job_views(
+    config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3, registry: Mapping[str, JobFunc] = JOBS
+) -> list[JobView]:
     """Every defined job with its next ``count`` run times (Beijing time) and last recorded run."""
     cal = pipeline.calendar_for(config)
     tz = ZoneInfo(config.schedule.timezone)
     last = run_store.last_runs(conn)
     views = []
-    for spec in load_specs(config):
+    for spec in load_specs(config, registry):
         trigger = build_trigger(spec, config, conn)
         times: list[datetime] = []
         previous: datetime | None = None
@@ -254,12 +287,7 @@ def job_views(config: Config, conn: sqlite3.Connection, now: datetime, *, count:
                 break
             times.append(fire)
             previous = fire
-        try:
-            jobs.resolve_target(spec.target)
-            error = ""
-        except jobs.TargetError as exc:
-            error = str(exc)
         on_calendar = spec.trigger.trading_day is not None or spec.trigger.is_event
         provisional = [on_calendar and cal.is_provisional(t.astimezone(tz).date()) for t in times]
-        views.append(JobView(spec, times, provisional, last.get(spec.name), error))
+        views.append(JobView(spec, times, provisional, last.get(spec.name)))
     return views

@@ -7,12 +7,14 @@ happened, so ``reportbot schedule list`` and ``reportbot status`` can show the l
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from reportbot.store import db  # db imports this module: use db.transaction at call time
 
-OUTCOMES = ("running", "ok", "failed", "missed")
+OUTCOMES = ("running", "ok", "partial", "failed", "missed")
+FINAL_OUTCOMES = ("ok", "partial", "failed")
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS job_runs ("
@@ -22,13 +24,29 @@ SCHEMA: tuple[str, ...] = (
     " scheduled_at TEXT,"  # the run time the scheduler intended (missed runs), ISO with offset
     " started_at TEXT NOT NULL,"
     " finished_at TEXT,"
-    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'missed')),"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'partial', 'failed', 'missed')),"
     " detail TEXT NOT NULL DEFAULT '',"
     " error TEXT NOT NULL DEFAULT '',"
     " host TEXT NOT NULL DEFAULT '',"
     " pid INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs (job, id)",
 )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Widen an older ``job_runs`` table whose outcome check lacks ``partial`` (keeps every row).
+
+    Runs inside the schema transaction of :func:`reportbot.store.db.apply_schema`.
+    """
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'").fetchone()
+    if row is None or "'partial'" in row[0]:
+        return
+    conn.execute("ALTER TABLE job_runs RENAME TO job_runs_old")
+    conn.execute("DROP INDEX IF EXISTS job_runs_job")
+    for statement in SCHEMA:
+        conn.execute(statement)
+    conn.execute("INSERT INTO job_runs SELECT * FROM job_runs_old")
+    conn.execute("DROP TABLE job_runs_old")
 
 
 @dataclass(frozen=True)
@@ -61,9 +79,9 @@ def start_run(conn: sqlite3.Connection, job: str, *, kind: str, now: datetime, h
 def finish_run(
     conn: sqlite3.Connection, run_id: int, *, outcome: str, now: datetime, detail: str = "", error: str = ""
 ) -> None:
-    """Record the end of a run (``outcome`` is ``ok`` or ``failed``)."""
-    if outcome not in ("ok", "failed"):
-        raise ValueError(f"finish_run: outcome must be ok or failed, got {outcome!r}")
+    """Record the end of a run (``outcome`` is one of FINAL_OUTCOMES)."""
+    if outcome not in FINAL_OUTCOMES:
+        raise ValueError(f"finish_run: outcome must be one of {FINAL_OUTCOMES}, got {outcome!r}")
     with db.transaction(conn):
         conn.execute(
             "UPDATE job_runs SET finished_at = ?, outcome = ?, detail = ?, error = ? WHERE id = ?",
@@ -122,3 +140,24 @@ def _run(row: sqlite3.Row) -> JobRun:
         host=row["host"],
         pid=row["pid"],
     )
+
+
+INTERRUPTED = "interrupted: the process stopped while the job ran"
+
+
+def mark_interrupted(
+    conn: sqlite3.Connection, *, host: str, alive: Callable[[int], bool], now: datetime
+) -> list[JobRun]:
+    """End the runs of ``host`` left ``running`` by a process that is gone: ``failed``, error "interrupted: …".
+
+    Returns them as they were (their pending deliveries are resumed by the caller).
+    """
+    rows = conn.execute("SELECT * FROM job_runs WHERE outcome = 'running' AND host = ? ORDER BY id", (host,))
+    dead = [run for run in (_run(row) for row in rows.fetchall()) if not alive(run.pid)]
+    with db.transaction(conn):
+        for run in dead:
+            conn.execute(
+                "UPDATE job_runs SET outcome = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                (now.isoformat(), f"{INTERRUPTED} (pid {run.pid})", run.id),
+            )
+    return dead

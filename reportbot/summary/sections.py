@@ -23,6 +23,9 @@ from reportbot.summary.monthly import MonthStat
 NO_RETURNS = "当月上市新股均无首日涨幅数据"
 UNCLASSIFIED = "行业暂缺（数据源未提供）"
 
+# Market figures the BSE market sections (summary/bse_market.py) already write as sentences.
+_BSE_TEXT = ("成交金额", "成交量", "两融余额", "总市值", "流通市值", "全市场市盈率中位数", "上市公司数")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Driver:
@@ -127,7 +130,13 @@ def headlines(
         items.append(breaks)
     if market.bse50_change_pct is not None:
         items.append(ranking.Candidate(f"北证50指数本月{_signed_move(market.bse50_change_pct)}。", 1.0, 0.8, 1.0))
-    items += [ranking.Candidate(f"{f.text}（来源：{f.source}）。", FIGURE_SURPRISE, 0.5, 1.0) for f in market.figures]
+    items += [
+        ranking.Candidate(f"{f.text}（来源：{f.source}）。", FIGURE_SURPRISE, 0.5, 1.0)
+        for f in market.figures
+        if f.label not in _BSE_TEXT
+    ]
+    # market statistics score themselves on a 0–100 scale (50 = an ordinary month): one typical change per 50
+    items += [ranking.Candidate(text, score / 50, 0.5, 1.0) for score, text in market.bse.headlines]
     items += [ranking.Candidate(point_text(p) + "。", POINT_SURPRISE, 0.5, 1.0) for p in market.points]
     if upcoming:
         text = f"已申购待上市或随后申购的新股{upcoming}只，申购测算与建议见第四部分。"
@@ -203,13 +212,9 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     liquidity = [s(FROZEN), s(MULTIPLE)]
     if cur.frozen_known and cur.frozen_known < cur.count:
         liquidity.append(f"冻结资金仅覆盖{cur.frozen_known}/{cur.count}只新股（其余数据源未提供）。")
-    liquidity += [f.text + "。" for f in market.figures if f.label in ("成交金额", "成交量", "两融余额")]
-    if market.figures_reason:
-        liquidity.append(f"市场成交与两融数据{zhfmt.MISSING}：{market.figures_reason}。")
+    liquidity += market.bse.liquidity
     supply = [s(COUNT), s(RAISED), s(PE_RATIO)]
-    valuation = [f.text + "。" for f in market.figures if f.label in ("北证50市盈率", "总市值")]
-    if not valuation:
-        valuation.append(f"北证50市盈率{zhfmt.MISSING}：{market.figures_reason or '本月未获取该指标'}。")
+    valuation = [f.text + "。" for f in market.figures if f.label == "北证50市盈率"] + market.bse.valuation
     valuation.append(pricing_sentence(cur))
     sentiment = [s(RETURN), s(TURNOVER), s(WINNING)]
     if market.bse50_change_pct is not None:

@@ -14,8 +14,10 @@ In-process use (tests)::
         server.wait_for(lambda s: s.messages_to(42))
 
 Out-of-process use (benchmarks): ``python -m tests.fakes.telegram_api --port 0 --rate-limit 30`` prints
-``READY <port>``; ``GET /_fake/stats`` returns delivered-message counts per chat, ``POST /_fake/reset``
-clears them.
+``READY <port>``; ``GET /_fake/stats`` returns delivered-message counts per chat (and duplicates, 429
+times), ``POST /_fake/reset`` clears them. ``--window-limit 30`` enforces Telegram's limit strictly (30
+messages in any sliding second), ``--error-rate 0.4`` answers 40 % of sends with 500, ``--delay-every 5``
+answers every 5th send after ``--delay-s`` (the message itself is delivered at once).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +84,11 @@ class FakeTelegramServer:
         *,
         token: str = "123456:TEST-TOKEN",
         rate_limit: float | None = None,
+        window_limit: int | None = None,
+        error_rate: float = 0.0,
+        delay_every: int = 0,
+        delay_s: float = 1.5,
+        seed: int = 11,
         timeout_delay_s: float = 3.0,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -90,12 +98,25 @@ class FakeTelegramServer:
         Args:
             token: the only token accepted (others get 401).
             rate_limit: messages per second over all chats (token bucket of one second), None = no limit.
+            window_limit: strict limit: at most this many messages in any sliding 1-second window (429 beyond).
+            error_rate: fraction of sendMessage calls answered 500 (random, seeded), before any rate check.
+            delay_every: every n-th sendMessage is processed (delivered) but answered after ``delay_s``.
+            delay_s: the delay of those answers.
+            seed: the random generator's seed for ``error_rate``.
             timeout_delay_s: how long an injected timeout holds the response.
             host: address to bind (loopback).
             port: 0 picks a free port.
         """
         self.token = token
         self.rate_limit = rate_limit
+        self.window_limit = window_limit
+        self.error_rate = error_rate
+        self.delay_every = delay_every
+        self.delay_s = delay_s
+        self._random = random.Random(seed)
+        self._window: collections.deque[float] = collections.deque()
+        self._send_calls = 0
+        self.limited_at: list[float] = []  # wall times of 429 answers from the rate limits
         self.timeout_delay_s = timeout_delay_s
         self.host = host
         self.port = port
@@ -153,11 +174,12 @@ class FakeTelegramServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
-        if self._loop is not None:
+        """Stop serving (idempotent)."""
+        if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(10)
+        self._loop = None
 
     def __enter__(self) -> FakeTelegramServer:
         """Start."""
@@ -257,6 +279,8 @@ class FakeTelegramServer:
                 "per_chat": {str(k): v for k, v in per_chat.items()},
                 "calls": dict(self.state.calls),
                 "rejected": dict(self.state.rejected),
+                "limited_at": list(self.limited_at),
+                "duplicates": sum(n - 1 for n in per_chat.values() if n > 1),
             }
 
     def reset(self) -> None:
@@ -305,19 +329,31 @@ class FakeTelegramServer:
         failure = self._take_failure(method, params)
         if failure is not None:
             return await self._fail(method, failure)
-        if method in ("sendMessage", "sendDocument") and not self._admit():
+        sending = method in ("sendMessage", "sendDocument")
+        if sending and not self._admit():
             with self.lock:
                 self.state.rejected["429-rate"] += 1
+                self.limited_at.append(time.time())
             return 429, _error(429, "Too Many Requests: retry after 1", retry_after=1)
         if method == "getUpdates":
             return 200, {"ok": True, "result": await self._get_updates(params)}
-        return 200, {"ok": True, "result": self._answer(method, params)}
+        answer = self._answer(method, params)
+        if sending and self._delayed():
+            await asyncio.sleep(self.delay_s)  # processed (delivered) now, answered late
+        return 200, {"ok": True, "result": answer}
+
+    def _delayed(self) -> bool:
+        with self.lock:
+            self._send_calls += 1
+            return bool(self.delay_every) and self._send_calls % self.delay_every == 0
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> _Injection | None:
         chat = _int_or_none(params.get("chat_id"))
         with self.lock:
             if method in ("sendMessage", "sendDocument") and chat in self.blocked_chats:
                 return _Injection("403", method, chat, 0, 1)
+            if method == "sendMessage" and self.error_rate and self._random.random() < self.error_rate:
+                return _Injection("500", method, chat, 0, 1)
             for injection in self._injections:
                 if injection.method not in (None, method) or injection.chat_id not in (None, chat):
                     continue
@@ -341,6 +377,14 @@ class FakeTelegramServer:
         return code, _error(code, "Internal Server Error" if code == 500 else "Bad Gateway")
 
     def _admit(self) -> bool:
+        if self.window_limit:
+            with self.lock:
+                now = time.monotonic()
+                while self._window and self._window[0] <= now - 1.0:
+                    self._window.popleft()
+                if len(self._window) >= self.window_limit:
+                    return False
+                self._window.append(now)
         if not self.rate_limit:
             return True
         with self.lock:
@@ -487,8 +531,20 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default="123456:TEST-TOKEN")
     parser.add_argument("--rate-limit", type=float, default=None, help="messages/s over all chats")
+    parser.add_argument("--window-limit", type=int, default=None, help="messages per sliding 1-second window")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of sendMessage answered 500")
+    parser.add_argument("--delay-every", type=int, default=0, help="answer every n-th sendMessage late")
+    parser.add_argument("--delay-s", type=float, default=1.5)
     args = parser.parse_args()
-    server = FakeTelegramServer(token=args.token, rate_limit=args.rate_limit, port=args.port).start()
+    server = FakeTelegramServer(
+        token=args.token,
+        rate_limit=args.rate_limit,
+        window_limit=args.window_limit,
+        error_rate=args.error_rate,
+        delay_every=args.delay_every,
+        delay_s=args.delay_s,
+        port=args.port,
+    ).start()
     print(f"READY {server.port}", flush=True)
     try:
         while True:

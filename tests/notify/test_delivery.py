@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from reportbot.cli import cli
 from reportbot.config import Config
-from reportbot.domain import SubscriberSettings
+from reportbot.domain import TZ, SubscriberSettings
 from reportbot.errors import NotifyError
 from reportbot.pipeline import delivery
 from reportbot.store import db
@@ -21,7 +21,13 @@ from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
 
 EVE = date(2026, 8, 14)  # the trading day before 华大海天 (920288) subscribes on 2026-08-17
+EVE_NOW = datetime(2026, 8, 14, 20, 0, tzinfo=TZ)  # when the eve job runs
 SETTINGS = SubscriberSettings(capital_cny=500_000.0, annual_rate=0.03, min_probability=0.6)
+
+
+def eve_now() -> datetime:
+    """The clock of the eve job."""
+    return EVE_NOW
 
 
 def _subscribe(conn: sqlite3.Connection, *chat_ids: int) -> None:
@@ -42,13 +48,13 @@ def test_each_subscriber_gets_each_alert_once(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
     _subscribe(store, 11, 12, 13)
-    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert (summary.due, summary.planned, summary.sent, summary.failed) == (1, 3, 3, 0)
     for chat in (11, 12, 13):
         [message] = tg_server.messages_to(chat)
         assert "华大海天（920288）" in (message.text or "")
         assert "按您的申购资金 50.00万元、年化资金成本 3.00%" in (message.text or "")
-    again = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    again = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert (again.planned, again.sent) == (0, 0)
     assert len(tg_server.sent()) == 3
     assert ledger.counts(store) == {"sent": 3}
@@ -59,8 +65,8 @@ def test_blocked_subscriber_is_marked_inactive(
 ) -> None:
     _subscribe(store, 21, 22)
     tg_server.blocked_chats.add(22)
-    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
-    assert (summary.sent, summary.failed, summary.deactivated) == (1, 1, 1)
+    summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
+    assert (summary.sent, summary.failed, summary.deactivated) == (1, 0, 1)  # churn, not a failure
     blocked = sub_store.get_subscriber(store, 22)
     assert blocked is not None and not blocked.active and "403" in blocked.inactive_reason
     [row] = ledger.list_rows(store, status=ledger.FAILED)
@@ -73,7 +79,7 @@ def test_retries_and_429_are_recorded_and_delivered_once(
     _subscribe(store, 31)
     tg_server.inject("429", retry_after=1)
     tg_server.inject("502")
-    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert summary.sent == 1
     assert len(tg_server.messages_to(31)) == 1
     [row] = ledger.list_rows(store)
@@ -95,14 +101,15 @@ def test_restart_resumes_without_duplicates(
     ledger.mark_sending(store, first.id, 1, now=fixed_now())
     ledger.mark_part_sent(store, first.id, 1, 1, now=fixed_now())
     ledger.mark_sending(store, second.id, 1, now=fixed_now())  # killed here: Telegram may have it
-    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert (summary.in_doubt, summary.sent) == (1, 1)
-    assert [m.chat_id for m in tg_server.sent()] == [43]
+    assert [m.chat_id for m in tg_server.sent() if m.chat_id < 900] == [43]
+    assert "未确认是否送达、不会自动重发的会话：42" in (tg_server.messages_to(901)[0].text or "")
     rows = {r.recipient: r for r in ledger.list_rows(store)}
-    assert rows["42"].status == "sent" and rows["42"].reason == ledger.IN_DOUBT_REASON
+    assert rows["42"].status == "in_doubt" and rows["42"].reason == ledger.IN_DOUBT_REASON
 
 
-def test_multi_part_alert_resumes_at_the_next_part(
+def test_multi_part_alert_in_doubt_at_the_part_on_the_wire(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
     with db.transaction(store):
@@ -115,12 +122,12 @@ def test_multi_part_alert_resumes_at_the_next_part(
     ledger.mark_sending(store, row.id, 3, now=fixed_now())
     ledger.recover_in_doubt(store, now=fixed_now())
     [row] = ledger.list_rows(store)
-    assert (row.status, row.parts_sent) == ("pending", 1)
+    assert (row.status, row.parts_sent) == ("in_doubt", 0)  # a resend starts at that part
 
 
 def test_unknown_event_is_a_usage_error(config: Config, store: sqlite3.Connection) -> None:
     with pytest.raises(Exception, match="unknown alert event 'noon'"):
-        delivery.send_alerts(config, store, fixed_now, as_of=EVE, event="noon")
+        delivery.send_alerts(config, store, eve_now, as_of=EVE, event="noon")
 
 
 def test_cli_dry_run_prints_the_bundled_alert(config: Config, tmp_path: pytest.TempPathFactory) -> None:
@@ -152,27 +159,23 @@ def test_fan_out_over_forked_processes(
     chats = list(range(61, 71))
     _subscribe(store, *chats)
     config = dataclasses.replace(tg_config, telegram=dataclasses.replace(tg_config.telegram, send_processes=2))
-    summary = delivery.send_alerts(config, store, fixed_now, as_of=EVE)
+    summary = delivery.send_alerts(config, store, eve_now, as_of=EVE)
     assert (summary.sent, summary.failed) == (10, 0)
     assert sorted(m.chat_id for m in tg_server.sent()) == chats
     assert ledger.counts(store) == {"sent": 10}
 
 
-def test_a_second_run_waits_for_the_first(tg_config: Config, store: sqlite3.Connection) -> None:
-    import filelock
-
+def test_a_second_run_of_the_same_event_waits_for_the_first(tg_config: Config, store: sqlite3.Connection) -> None:
     from reportbot.pipeline import delivery_common as module
 
-    held = filelock.FileLock(f"{tg_config.paths.database}.delivery.lock")
-    held.acquire()
-    try:
+    with module.delivery_lock(tg_config, "eve"):
         original = module.LOCK_WAIT_S
         module.LOCK_WAIT_S = 0.2
-        with pytest.raises(NotifyError, match=r"another delivery run has held .*delivery\.lock"):
-            delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
-    finally:
-        module.LOCK_WAIT_S = original
-        held.release()
+        try:
+            with pytest.raises(NotifyError, match=r"another delivery run has held .*delivery-eve\.lock"):
+                delivery.send_alerts(tg_config, store, eve_now, as_of=EVE, event="eve")
+        finally:
+            module.LOCK_WAIT_S = original
 
 
 def test_wire_journal_decides_what_a_restart_resends(
@@ -187,15 +190,15 @@ def test_wire_journal_decides_what_a_restart_resends(
     with db.transaction(store):
         ledger.plan(store, due, now=fixed_now())
     ids = {r.recipient: r.id for r in ledger.list_rows(store)}
-    journal = ledger.WireJournal(ledger.journal_path(tg_config.paths.database))
+    journal = ledger.WireJournal(ledger.journal_path(tg_config.paths.database, "eve"))
     journal.record(ids["81"], 0, 1)
     journal.record(ids["82"], 0, 1)
     journal.retract(ids["82"], 0, 1)
     journal.close()
-    with ledger.journal_path(tg_config.paths.database).open("a") as torn:
+    with ledger.journal_path(tg_config.paths.database, "eve").open("a") as torn:
         torn.write(f"{ids['83']} 0")  # a line cut short by the kill: ignored
-    summary = delivery.send_alerts(tg_config, store, fixed_now, as_of=EVE)
+    summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert (summary.in_doubt, summary.sent) == (1, 2)
-    assert sorted(m.chat_id for m in tg_server.sent()) == [82, 83]
-    assert ledger.counts(store) == {"sent": 3}
-    assert ledger.journal_path(tg_config.paths.database).read_text() == ""
+    assert sorted(m.chat_id for m in tg_server.sent() if m.chat_id < 900) == [82, 83]
+    assert ledger.counts(store) == {"sent": 2, "in_doubt": 1}
+    assert ledger.journal_path(tg_config.paths.database, "eve").read_text() == ""

@@ -40,13 +40,33 @@ def test_429_waits_retry_after_then_delivers_once(tg_config: Config, tg_server: 
     assert tg_server.state.rejected["429"] == 1
 
 
-@pytest.mark.parametrize("kind", ["500", "502", "timeout"])
-def test_5xx_and_timeouts_are_retried(kind: str, tg_config: Config, tg_server: FakeTelegramServer) -> None:
+@pytest.mark.parametrize("kind", ["500", "502"])
+def test_5xx_answers_are_retried(kind: str, tg_config: Config, tg_server: FakeTelegramServer) -> None:
     tg_server.inject(kind, count=2)
     [result] = _send(tg_config, 8, ["重试"])
     assert result.ok, result.detail
     assert len(tg_server.messages_to(8)) == 1
     assert tg_server.state.calls["sendMessage"] == 3
+
+
+def test_a_timeout_after_sending_is_in_doubt_and_not_repeated(tg_config: Config, tg_server: FakeTelegramServer) -> None:
+    tg_server.inject("timeout")
+    [result] = _send(tg_config, 8, ["可能已送达"])
+    assert not result.ok and result.in_doubt and not result.retryable
+    assert "in doubt: timeout after the request was sent" in result.detail
+    assert tg_server.state.calls["sendMessage"] == 1
+
+
+def test_unreachable_api_is_one_line(tg_config: Config, tg_server: FakeTelegramServer) -> None:
+    tg_server.stop()
+
+    async def run() -> None:
+        await tg.start_bot(tg.make_bot(tg_config, TOKEN), tg_config.telegram.base_url)
+
+    expected = r"^telegram: cannot reach the Bot API at http://127\.0\.0\.1:\d+: "
+    with pytest.raises(tg.NotifyError, match=expected) as err:
+        asyncio.run(run())
+    assert TOKEN not in str(err.value) and "\n" not in str(err.value)
 
 
 def test_persistent_5xx_gives_up_with_reason(tg_config: Config, tg_server: FakeTelegramServer) -> None:

@@ -1,0 +1,75 @@
+"""When each alert event must have reached everyone, and when its send must start to make it (pure).
+
+Deadlines (Beijing time): the eve alert before the subscription day's 09:15 (the next trading day after
+the eve), the morning alert before 15:00 of the subscription day (subscription closes), the result alert
+before 15:00 of the result day, the listing alert before the 09:30 open of the listing day.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+
+from reportbot.config import Config
+from reportbot.domain import TZ
+from reportbot.tradingcal import TradingCalendar
+
+# event → (trading days after the event's day, local time of the deadline)
+EVENT_DEADLINES: dict[str, tuple[int, time]] = {
+    "eve": (1, time(9, 15)),
+    "morning": (0, time(15, 0)),
+    "result": (0, time(15, 0)),
+    "listing": (0, time(9, 30)),
+}
+DEADLINE_ZH = {
+    "eve": "申购日 09:15 前",
+    "morning": "申购日 15:00 前",
+    "result": "结果日 15:00 前",
+    "listing": "上市日 09:30 开盘前",
+}
+
+
+def deadline(event: str, event_date: date, cal: TradingCalendar) -> datetime | None:
+    """The moment after which an ``event`` alert of ``event_date`` is too late (None: no deadline)."""
+    rule = EVENT_DEADLINES.get(event)
+    if rule is None:
+        return None
+    days, at = rule
+    day = cal.add_trading_days(event_date, days) if days else event_date
+    return datetime.combine(day, at, tzinfo=TZ)
+
+
+def pacing_rate(config: Config) -> float:
+    """Messages per second a fan-out actually sends at (the limit less the pacing margin)."""
+    d = config.delivery
+    rate = d.paid_broadcast_rate if d.allow_paid_broadcast else config.telegram.max_messages_per_second
+    return rate * (1 - d.pacing_margin)
+
+
+def send_duration_s(recipients: int, rate: float) -> float:
+    """Seconds a fan-out of ``recipients`` messages takes at ``rate`` messages per second (0: no limit)."""
+    return recipients / rate if rate > 0 else 0.0
+
+
+def latest_start(event: str, configured: time, recipients: int, rate: float, margin_s: int) -> time:
+    """The event's send time: ``configured``, or earlier when ``recipients`` at ``rate`` would miss the deadline.
+
+    The deadline is taken on the shortest calendar (the eve's next trading day as the next calendar day),
+    so the start fits every day. A send that cannot fit at all starts at 00:00.
+    """
+    rule = EVENT_DEADLINES.get(event)
+    if rule is None:
+        return configured
+    days, at = rule
+    deadline_s = days * 86_400 + at.hour * 3600 + at.minute * 60
+    needed = math.ceil(send_duration_s(recipients, rate)) + margin_s
+    configured_s = configured.hour * 3600 + configured.minute * 60 + configured.second
+    start_s = max(0, min(configured_s, deadline_s - needed))
+    return time(start_s // 3600, start_s % 3600 // 60, start_s % 60)
+
+
+def fits(event: str, start: datetime, recipients: int, rate: float, cal: TradingCalendar) -> tuple[datetime, bool]:
+    """When a send started at ``start`` ends, and whether that is before the event's deadline."""
+    end = start + timedelta(seconds=send_duration_s(recipients, rate))
+    limit = deadline(event, start.date(), cal)
+    return end, limit is None or end <= limit
