@@ -27,7 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),
     "report": ("reportbot.cli.report", "report", "Render Chinese PDF reports into the output directory."),
     "schedule": ("reportbot.cli.ops", "schedule", "List the scheduled jobs, or run one now."),
-    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler (and the Telegram bot when configured)."),
+    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler and the Telegram bot until SIGTERM/SIGINT."),
     "status": ("reportbot.cli.ops", "status", "One-screen health view: data, calendar, service, jobs."),
     "subscribers": ("reportbot.cli.bot", "subscribers", "List, import and export alert subscribers."),
 }
