@@ -168,3 +168,10 @@ def test_top_level_help_lines_match_the_commands() -> None:
         command = load_command(name)
         assert command.name == name
         assert (command.help or "").startswith(line.rstrip(".")), name
+
+
+def test_every_ops_command_is_listed() -> None:
+    from reportbot.cli import SUBCOMMANDS
+    from reportbot.cli.ops import OPS_COMMANDS
+
+    assert {c.name for c in OPS_COMMANDS} <= set(SUBCOMMANDS), "add new commands to reportbot.cli.SUBCOMMANDS"

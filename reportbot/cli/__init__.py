@@ -22,6 +22,8 @@ from reportbot.config import load_config
 # for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks the help lines match.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "alerts": ("reportbot.cli.alerts", "alerts", "Preview and send subscription alerts."),
+    "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup, safe while serve runs)."),
+    "restore": ("reportbot.cli.ops", "restore", "Replace the database with the backup FILE (checked first)."),
     "bot": ("reportbot.cli.bot", "bot", "Run the Telegram bot (long polling) until interrupted."),
     "data": ("reportbot.cli.data", "data", "Inspect and load the IPO database."),
     "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),
@@ -50,7 +52,11 @@ class LazyGroup(ReportbotGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The subcommand, imported now (None for an unknown name)."""
-        return load_command(cmd_name) if cmd_name in SUBCOMMANDS else None
+        if cmd_name in SUBCOMMANDS:
+            return load_command(cmd_name)
+        from reportbot.cli.ops import OPS_COMMANDS  # a command added there before it is listed above
+
+        return next((c for c in OPS_COMMANDS if c.name == cmd_name), None)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the subcommands with their help line, without importing them."""
