@@ -19,11 +19,11 @@ from reportbot.config import load_config
 
 # name -> (module, attribute, one-line help shown by ``reportbot --help``). A command's module is imported
 # only when that command runs (or its own help is asked for), so ``--help`` and light commands never pay
-# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks the help lines match.
+# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks each line belongs to its command.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "alerts": ("reportbot.cli.alerts", "alerts", "Preview and send subscription alerts."),
     "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup, safe while serve runs)."),
-    "restore": ("reportbot.cli.ops", "restore", "Replace the database with the backup FILE (checked first)."),
+    "restore": ("reportbot.cli.ops", "restore", "Replace the database with the backup FILE."),
     "bot": ("reportbot.cli.bot", "bot", "Run the Telegram bot (long polling) until interrupted."),
     "data": ("reportbot.cli.data", "data", "Inspect and load the IPO database."),
     "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),

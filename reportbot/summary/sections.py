@@ -135,8 +135,7 @@ def headlines(
         for f in market.figures
         if f.label not in _BSE_TEXT
     ]
-    # market statistics score themselves on a 0–100 scale (50 = an ordinary month): one typical change per 50
-    items += [ranking.Candidate(text, score / 50, 0.5, 1.0) for score, text in market.bse.headlines]
+    items += [ranking.Candidate(text, FIGURE_SURPRISE * score / 50, 0.5, 1.0) for score, text in market.bse.headlines]
     items += [ranking.Candidate(point_text(p) + "。", POINT_SURPRISE, 0.5, 1.0) for p in market.points]
     if upcoming:
         text = f"已申购待上市或随后申购的新股{upcoming}只，申购测算与建议见第四部分。"
@@ -215,6 +214,8 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     liquidity += market.bse.liquidity
     supply = [s(COUNT), s(RAISED), s(PE_RATIO)]
     valuation = [f.text + "。" for f in market.figures if f.label == "北证50市盈率"] + market.bse.valuation
+    if not valuation:
+        valuation.append(f"北证50市盈率{zhfmt.MISSING}：{market.figures_reason or '本月未获取该指标'}。")
     valuation.append(pricing_sentence(cur))
     sentiment = [s(RETURN), s(TURNOVER), s(WINNING)]
     if market.bse50_change_pct is not None:
