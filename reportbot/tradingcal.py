@@ -8,15 +8,14 @@ back to weekdays minus the override closures, and ``is_provisional`` says so.
 from __future__ import annotations
 
 import functools
-import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
-import exchange_calendars as xcals
-
+from reportbot.config import read_overrides
 from reportbot.errors import ConfigError
 
 _HISTORY_START = "2018-01-01"
+WARN_DAYS_BEFORE_END = 60
 
 
 class TradingCalendar:
@@ -90,31 +89,25 @@ def load_calendar(exchange: str = "XSHG", overrides_file: Path | None = None) ->
 
 @functools.lru_cache(maxsize=4)
 def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
+    import exchange_calendars as xcals  # heavy (pandas): only when a calendar is needed
+
     try:
         cal = xcals.get_calendar(exchange, start=_HISTORY_START)
     except Exception as exc:  # exchange_calendars raises its own error types
         raise ConfigError(f"calendar.exchange: unknown exchange calendar {exchange!r}: {exc}") from exc
     sessions = [ts.date() for ts in cal.sessions]
-    closed, opened = _read_overrides(Path(overrides_file)) if overrides_file else (frozenset(), frozenset())
+    closed, opened = read_overrides(Path(overrides_file)) if overrides_file else (frozenset(), frozenset())
     return TradingCalendar(sessions, library_end=sessions[-1], extra_closed=closed, extra_open=opened)
 
 
-def _read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
-    if not path.is_file():
-        return frozenset(), frozenset()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    sets = []
-    for key in ("closed", "open"):
-        values = data.get(key, [])
-        if not isinstance(values, list):
-            raise ConfigError(f"{path}: {key} must be a list of dates, got {values!r}")
-        days = set()
-        for value in values:
-            if not isinstance(value, date):
-                raise ConfigError(f"{path}: {key} entry must be a TOML date (YYYY-MM-DD), got {value!r}")
-            days.add(value)
-        sets.append(frozenset(days))
-    return sets[0], sets[1]
+def calendar_end_warning(cal: TradingCalendar, today: date, *, days: int = WARN_DAYS_BEFORE_END) -> str | None:
+    """A Chinese warning when the calendar library's published holidays end within ``days`` of ``today``."""
+    left = (cal.library_end - today).days
+    if left > days:
+        return None
+    end = cal.library_end.isoformat()
+    if left < 0:
+        return f"交易日历库数据已于 {end} 结束，之后的交易日按工作日推算（暂定）；请补充交易所公布的休市安排。"
+    return (
+        f"交易日历库数据将于 {end} 结束（还剩 {left} 天），之后的交易日按工作日推算；请及时补充交易所公布的休市安排。"
+    )

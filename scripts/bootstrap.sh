@@ -73,7 +73,7 @@ case "$MODE" in
     ;;
   demo)
     say "rendering the monthly report of the latest month in the bundled data"
-    pdf="$(.venv/bin/reportbot --quiet report monthly | head -n 1)"
+    pdf="$(.venv/bin/reportbot --quiet report monthly --latest | head -n 1)"
     .venv/bin/reportbot --quiet alerts preview --latest
     echo
     echo "PDF: $pdf"

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -15,13 +16,15 @@ from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
 from reportbot.config import Config, read_secret
 from reportbot.domain import TZ
-from reportbot.errors import ConfigError, ReportbotError
+from reportbot.errors import ConfigError, DataError, ReportbotError
+from reportbot.pipeline import delivery_report
 from reportbot.pipeline.jobs import OUTCOME_ZH
 from reportbot.schedule import jobs, scheduler
+from reportbot.store import db
 from reportbot.store import runs as run_store
+from reportbot.tradingcal import calendar_end_warning
 
 log = logging.getLogger(__name__)
-BUILD_APPLICATION = "reportbot.notify.bot:build_application"
 _WEEKDAYS = "一二三四五六日"
 
 
@@ -29,14 +32,21 @@ _WEEKDAYS = "一二三四五六日"
 @click.option("--no-bot", is_flag=True, help="Run the scheduler only, without the Telegram bot.")
 @pass_app
 def serve(app: AppContext, no_bot: bool) -> None:
-    """Run the scheduler (and the Telegram bot when configured) until SIGTERM/SIGINT.
+    """Run the scheduler and the Telegram bot until SIGTERM/SIGINT.
 
-    A second `serve` on the same lock file exits with an error instead of running jobs.
+    Without a bot token it refuses to start (exit 2) unless --no-bot. A second `serve` on the same lock
+    file exits with an error instead of running jobs; a damaged database is reported to the admins.
     """
+    bot = None if no_bot else _bot_application(app.config)
     service = scheduler.Service(app.config, now=app.now)
-    service.start()
     try:
-        bot = None if no_bot else _bot_application(app.config)
+        service.start()
+    except DataError as exc:
+        jobs.JobRunner(app.config, (), now=app.now).notify_admins(
+            f"⚠️ reportbot 服务无法启动（{app.now():%Y-%m-%d %H:%M} 北京时间）：数据库损坏或缺失，需要从备份恢复。{exc}"
+        )
+        raise
+    try:
         if bot is not None:
             log.info("serve: Telegram bot and scheduler running")
             bot.run_polling()
@@ -48,17 +58,14 @@ def serve(app: AppContext, no_bot: bool) -> None:
 
 
 def _bot_application(config: Config) -> Any:
+    """The bot application; a missing token is a configuration error (every alert job would fail)."""
     try:
         read_secret(config.telegram.token_env, config.telegram.token_file, "telegram token")
     except ConfigError as exc:
-        log.info("serve: scheduler only (no Telegram bot: %s)", exc)
-        return None
-    try:
-        build = jobs.resolve_target(BUILD_APPLICATION)
-    except jobs.TargetError as exc:
-        log.warning("serve: scheduler only (no Telegram bot: %s)", exc)
-        return None
-    return build(config)
+        raise ConfigError(f"serve: {exc} (or pass --no-bot to run the scheduler alone)") from exc
+    from reportbot.notify.bot import build_application  # telegram: only for serve with the bot
+
+    return build_application(config)
 
 
 def _wait_for_signal() -> None:
@@ -105,8 +112,6 @@ def list_cmd(app: AppContext, count: int) -> None:
             runs = "无"
         click.echo(f"  下次运行：{runs}")
         click.echo(f"  上次结果：{_last(view.last)}")
-        if view.target_error:
-            click.echo(f"  目标不可用：{view.target_error}")
 
 
 @schedule.command("run", context_settings=CONTEXT_SETTINGS)
@@ -120,7 +125,7 @@ def run_cmd(app: AppContext, job: str) -> None:
         raise click.BadParameter(f"unknown job {job!r} (known: {', '.join(names)})", param_hint="JOB")
     result = jobs.JobRunner(app.config, specs, now=app.now).run(job, kind="manual")
     if result.outcome != "ok":
-        raise ReportbotError(f"job {job} failed: {result.error}")
+        raise ReportbotError(f"job {job}: {OUTCOME_ZH[result.outcome]} ({result.outcome}): {result.error}")
     click.echo(f"{job}: {OUTCOME_ZH['ok']}" + (f"：{result.detail}" if result.detail else ""))
 
 
@@ -141,20 +146,26 @@ def status(app: AppContext) -> None:
         f"今天{'是' if cal.is_trading_day(today) else '不是'}交易日；下一个交易日 {nxt.isoformat()}"
         + ("（暂定）" if cal.is_provisional(nxt) else "")
     )
+    warning = calendar_end_warning(cal, today)
+    if warning:
+        click.echo(f"警告：{warning}（在 {config.calendar.overrides_file} 中补充休市日后重启 serve）")
     running = scheduler.lock_holder(config)
     click.echo(f"服务：reportbot serve {'运行中' if running else '未运行'}（锁文件 {config.schedule.lock_file}）")
     recent = run_store.runs_since(conn, now - timedelta(hours=24))
-    counts = {k: sum(1 for r in recent if r.outcome == k) for k in ("ok", "failed", "missed", "running")}
+    counts = {k: sum(1 for r in recent if r.outcome == k) for k in ("ok", "partial", "failed", "missed", "running")}
     click.echo("过去 24 小时任务：" + "，".join(f"{OUTCOME_ZH[k]} {v}" for k, v in counts.items()))
     for view in scheduler.job_views(config, conn, now, count=1):
         nxt_run = _when(view.next_runs[0]) + ("（暂定）" if view.provisional[0] else "") if view.next_runs else "无"
-        flag = "  目标不可用" if view.target_error else ""
-        click.echo(f"  {view.spec.name:<16} 上次：{_last(view.last):<34} 下次：{nxt_run}{flag}")
-    problems = [r for r in run_store.runs_since(conn, now - timedelta(days=7)) if r.outcome in ("failed", "missed")]
+        click.echo(f"  {view.spec.name:<16} 上次：{_last(view.last):<34} 下次：{nxt_run}")
+    problems = [
+        r for r in run_store.runs_since(conn, now - timedelta(days=7)) if r.outcome in ("failed", "partial", "missed")
+    ]
     if problems:
         click.echo("最近 7 天的失败与错过：")
         for run in problems[-10:]:
             click.echo(f"  {_when(run.started_at)} {run.job} {OUTCOME_ZH[run.outcome]}：{run.error or run.detail}")
+    for line in delivery_report.status_lines(conn, now - timedelta(days=7)):
+        click.echo(line)
 
 
 def _when(moment: datetime) -> str:
@@ -166,9 +177,47 @@ def _last(run: run_store.JobRun | None) -> str:
     if run is None:
         return "暂无记录"
     text = f"{OUTCOME_ZH.get(run.outcome, run.outcome)} {_when(run.started_at)}"
-    if run.outcome == "failed":
+    if run.outcome in ("failed", "partial"):
         text += f"（{run.error[:40]}…）" if len(run.error) > 40 else f"（{run.error}）"
     return text
 
 
-OPS_COMMANDS = (serve, schedule, status)
+@click.command("backup", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the copy (default: [backup].directory).",
+)
+@pass_app
+def backup(app: AppContext, directory: Path | None) -> None:
+    """Copy the database now (SQLite online backup, safe while serve runs); keep the newest [backup].keep.
+
+    Prints the path of the copy.
+    """
+    made = db.backup_database(
+        app.store(), directory or app.config.backup.directory, app.now(), keep=app.config.backup.keep
+    )
+    log.info("backup: %d bytes; removed %d older copies", made.size_bytes, len(made.removed))
+    click.echo(str(made.path))
+
+
+@click.command("restore", context_settings=CONTEXT_SETTINGS)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def restore(app: AppContext, file: Path) -> None:
+    """Replace the database with the backup FILE (checked first; serve must be stopped).
+
+    The replaced file is kept beside the database as <name>.replaced-<time>.
+    """
+    if scheduler.lock_holder(app.config):
+        lock = app.config.schedule.lock_file
+        raise ReportbotError(f"restore: reportbot serve is running (lock {lock}); stop it first")
+    target = app.config.paths.database
+    kept = db.restore_database(file, target, app.now())
+    if kept is not None:
+        log.info("restore: the replaced database is kept as %s", kept)
+    click.echo(str(target))
+
+
+OPS_COMMANDS = (serve, schedule, status, backup, restore)

@@ -6,6 +6,7 @@ import click
 
 from reportbot.cli.common import CONTEXT_SETTINGS, MONTH, AppContext, ReportbotGroup, pass_app
 from reportbot.pipeline import reports
+from reportbot.pipeline.jobs import last_completed_month
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -14,11 +15,15 @@ def report() -> None:
 
 
 @report.command("monthly", context_settings=CONTEXT_SETTINGS)
-@click.option("--month", type=MONTH, help="Month to report (default: the latest month with listings).")
+@click.option("--month", type=MONTH, help="Month to report (default: the last completed calendar month).")
+@click.option("--latest", is_flag=True, help="Report the latest month with listings in the data instead.")
 @click.option("--html", "write_html", is_flag=True, help="Also write the HTML next to the PDF.")
 @pass_app
-def monthly_cmd(app: AppContext, month: str | None, write_html: bool) -> None:
+def monthly_cmd(app: AppContext, month: str | None, latest: bool, write_html: bool) -> None:
     """Render the monthly BSE IPO report and print the file path(s)."""
+    if month is None and not latest:
+        month = last_completed_month(app.now().date())
+        click.echo(f"月报月份：{month}（最近一个已结束的自然月）", err=True)
     for path in reports.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
         click.echo(str(path))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Protocol
@@ -41,11 +42,13 @@ HELP = (
     "/report 最新月报 PDF（仅限管理层）\n"
     "/help 显示本帮助"
 )
+FRACTION_RULE = "带百分号按百分数理解（3% 即 3%），不带百分号按小数理解（0.03 即 3%），因此不带百分号时不能大于 1"
 FIELDS = {
-    "capital": ("申购资金", "请输入申购资金（元），例如 500000 或 50万，范围 1000 元至 1 亿元。"),
-    "rate": ("年化资金成本", "请输入年化资金成本，例如 3% 或 0.03，范围 0 至 30%。"),
-    "prob": ("概率阈值", "请输入超过盈亏平衡的最低概率，例如 60% 或 0.6，范围 0 至 100%。"),
+    "capital": ("申购资金", "请输入申购资金（元），例如 500000、50万 或 0.5亿，范围 1000 元至 1 亿元。"),
+    "rate": ("年化资金成本", f"请输入年化资金成本，例如 3% 或 0.03，范围 0 至 30%。{FRACTION_RULE}。"),
+    "prob": ("概率阈值", f"请输入超过盈亏平衡的最低概率，例如 60% 或 0.6，范围 0 至 100%。{FRACTION_RULE}。"),
 }
+ECHO_MAX = 20  # characters of the user's input quoted back
 PRESETS = {
     "capital": (100_000.0, 500_000.0, 1_000_000.0, 2_000_000.0),
     "rate": (0.02, 0.03, 0.05, 0.08),
@@ -93,9 +96,14 @@ class BotBackend(Protocol):
 def parse_setting(field: str, text: str) -> float:
     """Parse and validate one setting typed by a user.
 
+    Capital takes 元, 万 or 亿. Rates and probabilities have one meaning: with a percent sign a percentage
+    (``3%``), without one a fraction (``0.03``), so a number without ``%`` above 1 is refused.
+
     Raises:
-        ValueError: with a Chinese message saying what is accepted.
+        ValueError: with a Chinese message saying what is accepted (the input quoted, at most 20 characters).
     """
+    shown = text.strip()
+    shown = shown if len(shown) <= ECHO_MAX else shown[:ECHO_MAX] + "…"
     raw = text.strip().replace(",", "").replace("，", "").replace("元", "")
     scale = 1.0
     if field == "capital":
@@ -107,19 +115,34 @@ def parse_setting(field: str, text: str) -> float:
     try:
         value = float(raw) * scale
     except ValueError:
-        raise ValueError(f"无法识别“{text.strip()}”。{FIELDS[field][1]}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"无法识别“{text.strip()}”。{FIELDS[field][1]}")
+        raise ValueError(f"无法识别“{shown}”。{FIELDS[field][1]}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"无法识别“{shown}”。{FIELDS[field][1]}")
     if field == "capital":
         if not 1_000 <= value <= 1e8:
-            raise ValueError(f"申购资金 {value:,.0f} 元超出范围。{FIELDS[field][1]}")
+            raise ValueError(f"申购资金 {amount(value)} 超出范围。{FIELDS[field][1]}")
         return value
-    if percent or value > 1:
-        value /= 100
+    if not percent and value > 1:
+        raise ValueError(f"“{shown}”没有百分号，按小数理解时大于 1。{FIELDS[field][1]}")
+    value = value / 100 if percent else value
     upper = 0.3 if field == "rate" else 1.0
     if not 0 <= value <= upper:
-        raise ValueError(f"数值超出范围。{FIELDS[field][1]}")
+        raise ValueError(f"数值 {amount_pct(value)} 超出范围。{FIELDS[field][1]}")
     return value
+
+
+def amount(value: float) -> str:
+    """CNY in 元/万元/亿元, bounded: beyond ±1万亿 it says so instead of printing every digit."""
+    if abs(value) >= 1e12:
+        return "超过 1 万亿元" if value > 0 else "低于 −1 万亿元"
+    return zhfmt.cny(value, 2 if abs(value) >= 1e4 else 0)
+
+
+def amount_pct(value: float) -> str:
+    """A fraction as a percentage, bounded like :func:`amount`."""
+    if abs(value) >= 1e4:
+        return "超过 100 万%" if value > 0 else "低于 −100 万%"
+    return zhfmt.pct(value * 100, 2)
 
 
 def describe(settings: SubscriberSettings) -> str:
@@ -180,6 +203,14 @@ class BotHandlers:
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help."""
         await _reply(update, HELP)
+
+    async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, photo or file: only text is understood."""
+        await _reply(update, "机器人只识别文字命令。可用的命令：\n\n" + HELP)
+
+    async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any other command: say so and list the commands (every message gets an answer)."""
+        await _reply(update, "没有这个命令。可用的命令：\n\n" + HELP)
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/subscribe."""
@@ -292,7 +323,10 @@ class BotHandlers:
             return False
         new = with_value(current, field, value)
         self.backend.update_settings(chat_id, new)
-        await _reply(update, f"已更新{FIELDS[field][0]}。当前设置：\n" + describe(new))
+        how = ""
+        if field != "capital":
+            how = "（按百分数理解）" if text.strip().endswith("%") else "（不带百分号，按小数理解）"
+        await _reply(update, f"已更新{FIELDS[field][0]}{how}。当前设置：\n" + describe(new))
         return True
 
     async def _send_ipo_pdf(self, update: Update, code: str) -> None:
@@ -359,7 +393,9 @@ def build_application(config: Config, backend: BotBackend | None = None, *, toke
         ("report", handlers.report),
     ):
         app.add_handler(CommandHandler(name, callback))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))
+    app.add_handler(MessageHandler(filters.ALL, handlers.other))
     app.add_error_handler(_on_error)
     return app

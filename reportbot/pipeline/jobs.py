@@ -1,20 +1,148 @@
-"""Orchestration for scheduled jobs: IPO-calendar event days and the daily health summary."""
+"""Scheduled jobs as use cases: each takes (config, conn, clock) and returns a :class:`JobResult`.
+
+A job's outcome tells the truth: a source or a delivery that failed makes the run ``partial`` (部分失败)
+or ``failed`` (失败), with one line per failure, never ``ok``. Heavy layers (the model, WeasyPrint,
+Telegram) are imported inside the job that needs them, so listing the jobs stays light.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE
 from reportbot.pipeline import calendar_for, data_as_of
+from reportbot.pipeline.delivery_common import DeliverySummary
+from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import runs as run_store
-from reportbot.tradingcal import TradingCalendar
+from reportbot.tradingcal import TradingCalendar, calendar_end_warning
 
 Clock = Callable[[], datetime]
-OUTCOME_ZH = {"ok": "成功", "failed": "失败", "missed": "错过", "running": "运行中"}
+
+
+class JobOutcome(StrEnum):
+    """How a run ended (stored in ``job_runs.outcome``)."""
+
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+OUTCOME_ZH = {"ok": "成功", "partial": "部分失败", "failed": "失败", "missed": "错过", "running": "运行中"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobResult:
+    """What one job run did: its outcome, a one-line summary and one line per failure."""
+
+    outcome: JobOutcome = JobOutcome.OK
+    summary: str = ""
+    failures: tuple[str, ...] = ()
+    admin_text: str = ""  # sent to the admin chats when the job has notify_result = "admins"
+
+    @classmethod
+    def from_parts(cls, summary: str, failures: Sequence[str], succeeded: int) -> JobResult:
+        """``ok`` without failures, ``partial`` when something also succeeded, else ``failed``."""
+        if not failures:
+            return cls(summary=summary)
+        outcome = JobOutcome.PARTIAL if succeeded else JobOutcome.FAILED
+        return cls(outcome=outcome, summary=summary, failures=tuple(failures))
+
+
+JobFunc = Callable[[Config, sqlite3.Connection, Clock], JobResult]
+
+
+def last_completed_month(day: date) -> str:
+    """The last calendar month that ended before ``day`` (``2026-12-01`` → ``2026-11``)."""
+    previous = day.replace(day=1) - timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def refresh(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Fetch every live source and recompute the monthly statistics; each failing source is a failure."""
+    from reportbot.pipeline import fetching
+
+    summary = fetching.refresh(config, conn, now)
+    ok = [o.source for o in summary.outcomes if o.ok]
+    text = f"sources ok: {', '.join(ok) or 'none'}; monthly statistics changed: {summary.monthly_changed}"
+    return JobResult.from_parts(text, [o.error or f"{o.source}: failed" for o in summary.failed], len(ok))
+
+
+def _alerts(config: Config, conn: sqlite3.Connection, now: Clock, event: str) -> JobResult:
+    from reportbot.pipeline import delivery
+
+    return _delivery_result(delivery.send_alerts(config, conn, now, event=event))
+
+
+def alerts_eve(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """The evening alert before each subscription day."""
+    return _alerts(config, conn, now, "eve")
+
+
+def alerts_morning(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """The morning alert on each subscription day."""
+    return _alerts(config, conn, now, "morning")
+
+
+def alerts_result(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """The alert on each result day."""
+    return _alerts(config, conn, now, "result")
+
+
+def alerts_listing(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """The alert on each listing day."""
+    return _alerts(config, conn, now, "listing")
+
+
+def monthly_report(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Render and deliver the report of the last completed calendar month (whatever the data holds)."""
+    from reportbot.pipeline.management import deliver_monthly_report
+
+    month = last_completed_month(now().date())
+    result = _delivery_result(deliver_monthly_report(config, conn, now, month))
+    return JobResult(outcome=result.outcome, summary=f"month {month}: {result.summary}", failures=result.failures)
+
+
+def model_refit(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Refit the walk-forward model and summarise it."""
+    from reportbot.pipeline.modeling import refit
+
+    return JobResult(summary=refit(config, conn, now()))
+
+
+def backup(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Copy the database with SQLite's online backup and keep the newest ``[backup].keep`` copies."""
+    made = db.backup_database(conn, config.backup.directory, now(), keep=config.backup.keep)
+    return JobResult(summary=f"backup {made.path} ({made.size_bytes} bytes); removed {len(made.removed)} old")
+
+
+def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Resume deliveries that interrupted or failed runs left (while timely); expire the late ones."""
+    from reportbot.pipeline import delivery
+
+    results = [_delivery_result(s) for s in delivery.resume(config, conn, now)]
+    text = "; ".join(r.summary for r in results) or "nothing to resume"
+    return JobResult.from_parts(text, [f for r in results for f in r.failures], sum(1 for r in results))
+
+
+def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Delete delivery ledger rows older than ``[delivery].retention_days``."""
+    from reportbot.pipeline import delivery
+
+    return JobResult(summary=delivery.prune_job(config, conn, now))
+
+
+def _delivery_result(summary: DeliverySummary) -> JobResult:
+    text = f"due {summary.due}, sent {summary.sent}, failed {summary.failed}, in doubt {summary.in_doubt}"
+    failures = list(summary.failures) or ([f"{summary.failed} deliveries failed"] if summary.failed else [])
+    if summary.in_doubt:
+        failures.append(f"{summary.in_doubt} deliveries in doubt (may not have arrived; not resent)")
+    return JobResult.from_parts(text, failures, summary.sent)
 
 
 def event_days(conn: sqlite3.Connection, cal: TradingCalendar, anchors: Sequence[tuple[str, int]]) -> list[date]:
@@ -33,8 +161,8 @@ def event_days(conn: sqlite3.Connection, cal: TradingCalendar, anchors: Sequence
     return sorted(days)
 
 
-def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
-    """The daily health summary for the admin chats (Chinese): data freshness and last day's job runs."""
+def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """The daily health summary for the admin chats (Chinese): data, calendar and last day's job runs."""
     stamp = now()
     cal = calendar_for(config)
     as_of, _ = data_as_of(conn)
@@ -44,6 +172,9 @@ def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
     next_day = cal.next_trading_day(day)
     note = "（交易日历库数据之外，按工作日暂定）" if cal.is_provisional(next_day) else ""
     lines.append(f"今天{'是' if cal.is_trading_day(day) else '不是'}交易日；下一个交易日：{next_day.isoformat()}{note}")
+    warning = calendar_end_warning(cal, day)
+    if warning:
+        lines.append(f"⚠️ {warning}")
     recent = [r for r in run_store.runs_since(conn, stamp - timedelta(hours=24)) if r.outcome != "running"]
     counts: dict[str, int] = {}
     for run in recent:
@@ -51,8 +182,9 @@ def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
     summary = "，".join(f"{OUTCOME_ZH.get(k, k)} {v}" for k, v in sorted(counts.items())) or "无"
     lines.append(f"过去 24 小时任务运行：{summary}")
     for run in recent:
-        if run.outcome in ("failed", "missed"):
+        if run.outcome in ("failed", "partial", "missed"):
             lines.append(
                 f"- {run.job} {OUTCOME_ZH[run.outcome]}（{run.started_at:%m-%d %H:%M}）：{run.error or run.detail}"
             )
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return JobResult(summary=f"health summary, {len(recent)} runs in 24 h", admin_text=text)

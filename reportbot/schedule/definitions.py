@@ -5,8 +5,7 @@ Format (documented in the README, "Scheduler and operations")::
     [[jobs]]
     name = "refresh"                                # unique, [a-z0-9_-]
     description = "收盘后刷新数据"
-    target = "reportbot.pipeline.fetching:refresh"  # module:function, imported when the job runs
-    kwargs = { sources = ["eastmoney"] }            # extra keyword arguments for the target
+    target = "refresh"                              # a name in reportbot.schedule.registry.JOBS
     misfire_grace_s = 3600                          # default: [schedule].default_misfire_grace_s
     coalesce = true                                 # several missed runs run once (default true)
     notify_result = "admins"                        # send the target's returned text to the admin chats
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,8 @@ TIME_FIELDS = ("hour", "minute", "second")
 TRADING_DAY_RULES = ("every", "first_of_month", "last_of_month", "first_of_week", "last_of_week")
 NOTIFY_RESULT = ("", "admins")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _ANCHOR = re.compile(r"^(?P<field>[a-z_]+)(?:(?P<sign>[+-])(?P<n>\d+))?$")
-_JOB_KEYS = ("name", "description", "target", "kwargs", "misfire_grace_s", "coalesce", "notify_result", "trigger")
+_JOB_KEYS = ("name", "description", "target", "misfire_grace_s", "coalesce", "notify_result", "trigger")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +90,6 @@ class JobSpec:
     name: str
     description: str
     target: str
-    kwargs: tuple[tuple[str, Any], ...]
     trigger: TriggerSpec
     misfire_grace_s: int
     coalesce: bool
@@ -99,8 +97,12 @@ class JobSpec:
     source: Path
 
 
-def load_definitions(directory: Path, *, default_grace_s: int, skip: Path | None = None) -> tuple[JobSpec, ...]:
+def load_definitions(
+    directory: Path, *, default_grace_s: int, targets: Collection[str], skip: Path | None = None
+) -> tuple[JobSpec, ...]:
     """Read every ``*.toml`` in ``directory`` (except ``skip``, the calendar override file).
+
+    ``targets`` are the registered job functions a ``target`` may name.
 
     Raises:
         ConfigError: a file is not valid TOML, a key is unknown or a value is invalid, or two jobs share
@@ -113,7 +115,7 @@ def load_definitions(directory: Path, *, default_grace_s: int, skip: Path | None
     for path in sorted(directory.glob("*.toml")):
         if skip is not None and path.resolve() == skip.resolve():
             continue
-        for spec in parse_file(path, default_grace_s=default_grace_s):
+        for spec in parse_file(path, default_grace_s=default_grace_s, targets=targets):
             if spec.name in seen:
                 raise ConfigError(f"{path}: job name {spec.name!r} is already defined in {seen[spec.name]}")
             seen[spec.name] = path
@@ -121,7 +123,7 @@ def load_definitions(directory: Path, *, default_grace_s: int, skip: Path | None
     return tuple(specs)
 
 
-def parse_file(path: Path, *, default_grace_s: int) -> list[JobSpec]:
+def parse_file(path: Path, *, default_grace_s: int, targets: Collection[str]) -> list[JobSpec]:
     """Parse one schedule file (see the module docstring for the format)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -133,10 +135,10 @@ def parse_file(path: Path, *, default_grace_s: int) -> list[JobSpec]:
     jobs = data.get("jobs", [])
     if not isinstance(jobs, list):
         raise ConfigError(f"{path}: jobs must be an array of tables ([[jobs]]), got {jobs!r}")
-    return [_parse_job(job, f"{path}: jobs[{i}]", path, default_grace_s) for i, job in enumerate(jobs)]
+    return [_parse_job(job, f"{path}: jobs[{i}]", path, default_grace_s, targets) for i, job in enumerate(jobs)]
 
 
-def _parse_job(data: Any, where: str, path: Path, default_grace_s: int) -> JobSpec:
+def _parse_job(data: Any, where: str, path: Path, default_grace_s: int, targets: Collection[str]) -> JobSpec:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table, got {data!r}")
     unknown = sorted(set(data) - set(_JOB_KEYS))
@@ -147,11 +149,8 @@ def _parse_job(data: Any, where: str, path: Path, default_grace_s: int) -> JobSp
         raise ConfigError(f"{where}.name: {name!r} must match [a-z0-9][a-z0-9_-]*")
     where = f"{path}: job {name!r}"
     target = _get(data, "target", str, where)
-    if not _TARGET.match(target):
-        raise ConfigError(f"{where}.target: {target!r} is not of the form 'package.module:function'")
-    kwargs = data.get("kwargs", {})
-    if not isinstance(kwargs, dict):
-        raise ConfigError(f"{where}.kwargs: expected a table, got {kwargs!r}")
+    if target not in targets:
+        raise ConfigError(f"{where}.target: unknown job function {target!r} (known: {', '.join(sorted(targets))})")
     grace = data.get("misfire_grace_s", default_grace_s)
     if not isinstance(grace, int) or isinstance(grace, bool) or grace < 1:
         raise ConfigError(f"{where}.misfire_grace_s: expected a positive integer (seconds), got {grace!r}")
@@ -165,7 +164,6 @@ def _parse_job(data: Any, where: str, path: Path, default_grace_s: int) -> JobSp
         name=name,
         description=str(data.get("description", "")),
         target=target,
-        kwargs=tuple(sorted(kwargs.items())),
         trigger=parse_trigger(_get(data, "trigger", dict, where), f"{where}.trigger"),
         misfire_grace_s=grace,
         coalesce=coalesce,

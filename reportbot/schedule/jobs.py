@@ -1,38 +1,32 @@
-"""Thin job wrappers: run a target, record the run, and never let an exception escape.
+"""Thin job wrappers: run a registered job, record the run, and never let an exception escape.
 
-A failed or missed run is recorded in the ``job_runs`` table and reported with one admin message.
-Targets are ``module:function`` strings resolved when the job runs, so a missing target is a failed
-run (with a clear error), not a crash of ``serve``.
+A failed, partly failed or missed run is recorded in the ``job_runs`` table and reported with one admin
+message naming each failure. Targets come from the typed registry (:mod:`reportbot.schedule.registry`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from reportbot import pipeline
 from reportbot.config import Config, read_secret
-from reportbot.errors import ConfigError
+from reportbot.errors import ConfigError, ReportbotError
+from reportbot.pipeline.jobs import OUTCOME_ZH, JobFunc, JobOutcome, JobResult
 from reportbot.schedule.definitions import JobSpec
+from reportbot.schedule.registry import JOBS
 from reportbot.store import runs as run_store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 AdminNotify = Callable[[str], None]
-NOTIFY_ADMINS = "reportbot.pipeline.delivery:notify_admins"
 _DETAIL_MAX = 500
 _RUNNERS: dict[str, JobRunner] = {}
-
-
-class TargetError(Exception):
-    """A job target cannot be imported (its message names the target)."""
 
 
 @dataclass(frozen=True)
@@ -40,27 +34,10 @@ class RunResult:
     """What one run did."""
 
     job: str
-    outcome: str  # ok | failed
+    outcome: str  # ok | partial | failed
     detail: str = ""
     error: str = ""
     run_id: int | None = None
-
-
-def resolve_target(target: str) -> Callable[..., Any]:
-    """Import ``module:function``.
-
-    Raises:
-        TargetError: the module or function does not exist or is not callable.
-    """
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise TargetError(f"job target {target!r}: cannot import module {module_name!r}: {exc}") from exc
-    func = getattr(module, attr, None)
-    if not callable(func):
-        raise TargetError(f"job target {target!r}: module {module_name!r} has no function {attr!r}")
-    return func
 
 
 def default_admin_notifier(config: Config) -> AdminNotify:
@@ -72,11 +49,12 @@ def default_admin_notifier(config: Config) -> AdminNotify:
             return
         try:
             read_secret(config.telegram.token_env, config.telegram.token_file, "telegram token")
-            notify = resolve_target(NOTIFY_ADMINS)
-        except (ConfigError, TargetError) as exc:
+        except ConfigError as exc:
             log.warning("admin message (not sent: %s): %s", exc, text)
             return
-        notify(config, text)
+        from reportbot.pipeline.delivery import notify_admins  # Telegram: only when a message goes out
+
+        notify_admins(config, text)
 
     return send
 
@@ -92,10 +70,12 @@ class JobRunner:
         now: Clock,
         admin: AdminNotify | None = None,
         runner_id: str = "",
+        registry: Mapping[str, JobFunc] = JOBS,
     ) -> None:
         """Set up for ``specs``; ``admin`` defaults to :func:`default_admin_notifier`."""
         self.config = config
         self.specs = {spec.name: spec for spec in specs}
+        self.registry = registry
         self.now = now
         self.admin = admin or default_admin_notifier(config)
         self.runner_id = runner_id
@@ -106,25 +86,35 @@ class JobRunner:
         conn: sqlite3.Connection | None = None
         run_id = None
         try:
-            conn = pipeline.open_store(self.config, self.now)
-            run_id = run_store.start_run(conn, name, kind=kind, now=self.now(), host=self.host, pid=os.getpid())
-            log.info("job %s: started (%s)", name, kind)
-            detail = self._call(name, conn)
-            self._finish(conn, run_id, "ok", detail=detail)
-        except Exception as exc:  # a job never lets an exception escape: it is recorded and reported
-            error = f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, TargetError | ConfigError):  # the message says it all
-                log.error("job %s: failed: %s", name, error)
-            else:
-                log.exception("job %s: failed: %s", name, error)
-            self._finish(conn, run_id, "failed", error=error)
-            self.notify_admins(f"⚠️ reportbot 任务 {name} 失败（{self.now():%Y-%m-%d %H:%M} 北京时间）：{error}")
-            return RunResult(name, "failed", error=error, run_id=run_id)
+            try:
+                conn = pipeline.open_store(self.config, self.now)
+                run_id = run_store.start_run(conn, name, kind=kind, now=self.now(), host=self.host, pid=os.getpid())
+                log.info("job %s: started (%s)", name, kind)
+                result = self._call(name, conn)
+            except Exception as exc:  # a job never lets an exception escape: it is recorded and reported
+                error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, ReportbotError):  # the message says it all
+                    log.error("job %s: failed: %s", name, error)
+                else:
+                    log.exception("job %s: failed: %s", name, error)
+                result = JobResult(outcome=JobOutcome.FAILED, failures=(error,))
+            return self._conclude(name, conn, run_id, result)
         finally:
             if conn is not None:
                 conn.close()
-        log.info("job %s: ok %s", name, detail)
-        return RunResult(name, "ok", detail=detail, run_id=run_id)
+
+    def _conclude(self, name: str, conn: sqlite3.Connection | None, run_id: int | None, result: JobResult) -> RunResult:
+        detail = _summarize(result.summary)
+        error = _summarize("; ".join(result.failures))
+        self._finish(conn, run_id, result.outcome, detail=detail, error=error)
+        if result.outcome is JobOutcome.OK:
+            log.info("job %s: ok %s", name, detail)
+        else:
+            log.error("job %s: %s: %s", name, result.outcome, error)
+            lines = "\n".join(f"- {f}" for f in result.failures)
+            when = f"{self.now():%Y-%m-%d %H:%M}"
+            self.notify_admins(f"⚠️ reportbot 任务 {name} {OUTCOME_ZH[result.outcome]}（{when} 北京时间）：\n{lines}")
+        return RunResult(name, str(result.outcome), detail=detail, error=error, run_id=run_id)
 
     def record_missed(self, name: str, scheduled: Sequence[datetime], *, reason: str = "") -> None:
         """Record runs that will not be made, and report them in one admin message (never raises).
@@ -160,16 +150,17 @@ class JobRunner:
         except Exception:
             log.exception("cannot send admin message: %s", text)
 
-    def _call(self, name: str, conn: sqlite3.Connection) -> str:
+    def _call(self, name: str, conn: sqlite3.Connection) -> JobResult:
         spec = self.specs.get(name)
         if spec is None:
             raise ConfigError(f"job {name!r} is not defined in {self.config.schedule.directory}")
-        func = resolve_target(spec.target)
-        result = func(self.config, conn, self.now, **dict(spec.kwargs))
-        detail = _summarize(result)
-        if spec.notify_result == "admins" and isinstance(result, str) and result:
-            self.admin(result)  # a failure to send fails the run: the summary did not reach anyone
-        return detail
+        func = self.registry.get(spec.target)
+        if func is None:
+            raise ConfigError(f"job {name!r}: unknown job function {spec.target!r}")
+        result = func(self.config, conn, self.now)
+        if spec.notify_result == "admins" and result.admin_text:
+            self.admin(result.admin_text)  # a failure to send fails the run: the summary did not reach anyone
+        return result
 
     def _finish(
         self,
@@ -207,8 +198,5 @@ def run_scheduled(runner_id: str, name: str) -> str:
     return runner.run(name).outcome
 
 
-def _summarize(result: object) -> str:
-    if result is None:
-        return ""
-    text = str(result)
+def _summarize(text: str) -> str:
     return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 1] + "…"

@@ -13,7 +13,7 @@ import os
 import socket
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -30,9 +30,12 @@ from filelock import FileLock, Timeout
 from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.errors import ReportbotError
+from reportbot.pipeline import deadlines
 from reportbot.pipeline import jobs as pipeline_jobs
+from reportbot.pipeline.jobs import JobFunc
 from reportbot.schedule import jobs
 from reportbot.schedule.definitions import JobSpec, load_definitions
+from reportbot.schedule.registry import JOBS
 from reportbot.schedule.triggers import EventDayTrigger, TradingDayTrigger
 from reportbot.store import runs as run_store
 
@@ -50,11 +53,12 @@ def job_store_path(config: Config) -> Path:
     return db.with_name(f"{db.stem}-jobs.sqlite3")
 
 
-def load_specs(config: Config) -> tuple[JobSpec, ...]:
-    """The job definitions of ``config.schedule.directory``."""
+def load_specs(config: Config, registry: Mapping[str, JobFunc] = JOBS) -> tuple[JobSpec, ...]:
+    """The job definitions of ``config.schedule.directory`` (targets must be in ``registry``)."""
     return load_definitions(
         config.schedule.directory,
         default_grace_s=config.schedule.default_misfire_grace_s,
+        targets=registry.keys(),
         skip=config.calendar.overrides_file,
     )
 
@@ -66,6 +70,7 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
     if spec.trigger.is_event:
         days = pipeline_jobs.event_days(conn, pipeline.calendar_for(config), spec.trigger.on)
         at = time(int(cron.get("hour", "0")), int(cron.get("minute", "0")), int(cron.get("second", "0")))
+        at = deadlines.scheduled_start(config, conn, spec.target, at)  # early enough for the audience
         return EventDayTrigger(days, at, timezone=tz)
     if spec.trigger.trading_day is not None:
         return TradingDayTrigger(
@@ -88,12 +93,15 @@ class Service:
         now: jobs.Clock,
         admin: jobs.AdminNotify | None = None,
         specs: Sequence[JobSpec] | None = None,
+        registry: Mapping[str, JobFunc] = JOBS,
     ) -> None:
         """Prepare (nothing runs until :meth:`start`)."""
         self.config = config
         self.now = now
-        self.specs = tuple(specs) if specs is not None else load_specs(config)
-        self.runner = jobs.JobRunner(config, self.specs, now=now, admin=admin, runner_id=uuid.uuid4().hex)
+        self.specs = tuple(specs) if specs is not None else load_specs(config, registry)
+        self.runner = jobs.JobRunner(
+            config, self.specs, now=now, admin=admin, runner_id=uuid.uuid4().hex, registry=registry
+        )
         self.lock = FileLock(str(config.schedule.lock_file))
         self.scheduler: BackgroundScheduler | None = None
 
@@ -113,7 +121,7 @@ class Service:
         try:
             self._start_scheduler()
         except BaseException:
-            self.lock.release()
+            self.stop(wait=False)  # releases the lock too
             raise
 
     def _start_scheduler(self) -> None:
@@ -261,16 +269,17 @@ class JobView:
     next_runs: list[datetime]
     provisional: list[bool]
     last: run_store.JobRun | None
-    target_error: str
 
 
-def job_views(config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3) -> list[JobView]:
+def job_views(
+    config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3, registry: Mapping[str, JobFunc] = JOBS
+) -> list[JobView]:
     """Every defined job with its next ``count`` run times (Beijing time) and last recorded run."""
     cal = pipeline.calendar_for(config)
     tz = ZoneInfo(config.schedule.timezone)
     last = run_store.last_runs(conn)
     views = []
-    for spec in load_specs(config):
+    for spec in load_specs(config, registry):
         trigger = build_trigger(spec, config, conn)
         times: list[datetime] = []
         previous: datetime | None = None
@@ -280,12 +289,7 @@ def job_views(config: Config, conn: sqlite3.Connection, now: datetime, *, count:
                 break
             times.append(fire)
             previous = fire
-        try:
-            jobs.resolve_target(spec.target)
-            error = ""
-        except jobs.TargetError as exc:
-            error = str(exc)
         on_calendar = spec.trigger.trading_day is not None or spec.trigger.is_event
         provisional = [on_calendar and cal.is_provisional(t.astimezone(tz).date()) for t in times]
-        views.append(JobView(spec, times, provisional, last.get(spec.name), error))
+        views.append(JobView(spec, times, provisional, last.get(spec.name)))
     return views

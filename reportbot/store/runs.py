@@ -13,7 +13,8 @@ from datetime import datetime
 
 from reportbot.store import db  # db imports this module: use db.transaction at call time
 
-OUTCOMES = ("running", "ok", "failed", "missed")
+OUTCOMES = ("running", "ok", "partial", "failed", "missed")
+FINAL_OUTCOMES = ("ok", "partial", "failed")
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS job_runs ("
@@ -23,13 +24,29 @@ SCHEMA: tuple[str, ...] = (
     " scheduled_at TEXT,"  # the run time the scheduler intended (missed runs), ISO with offset
     " started_at TEXT NOT NULL,"
     " finished_at TEXT,"
-    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'missed')),"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'partial', 'failed', 'missed')),"
     " detail TEXT NOT NULL DEFAULT '',"
     " error TEXT NOT NULL DEFAULT '',"
     " host TEXT NOT NULL DEFAULT '',"
     " pid INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs (job, id)",
 )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Widen an older ``job_runs`` table whose outcome check lacks ``partial`` (keeps every row).
+
+    Runs inside the schema transaction of :func:`reportbot.store.db.apply_schema`.
+    """
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'").fetchone()
+    if row is None or "'partial'" in row[0]:
+        return
+    conn.execute("ALTER TABLE job_runs RENAME TO job_runs_old")
+    conn.execute("DROP INDEX IF EXISTS job_runs_job")
+    for statement in SCHEMA:
+        conn.execute(statement)
+    conn.execute("INSERT INTO job_runs SELECT * FROM job_runs_old")
+    conn.execute("DROP TABLE job_runs_old")
 
 
 @dataclass(frozen=True)
@@ -62,9 +79,9 @@ def start_run(conn: sqlite3.Connection, job: str, *, kind: str, now: datetime, h
 def finish_run(
     conn: sqlite3.Connection, run_id: int, *, outcome: str, now: datetime, detail: str = "", error: str = ""
 ) -> None:
-    """Record the end of a run (``outcome`` is ``ok`` or ``failed``)."""
-    if outcome not in ("ok", "failed"):
-        raise ValueError(f"finish_run: outcome must be ok or failed, got {outcome!r}")
+    """Record the end of a run (``outcome`` is one of FINAL_OUTCOMES)."""
+    if outcome not in FINAL_OUTCOMES:
+        raise ValueError(f"finish_run: outcome must be one of {FINAL_OUTCOMES}, got {outcome!r}")
     with db.transaction(conn):
         conn.execute(
             "UPDATE job_runs SET finished_at = ?, outcome = ?, detail = ?, error = ? WHERE id = ?",

@@ -76,9 +76,8 @@ class World:
     def jobs(self, eve_trigger: str) -> None:
         """The schedule: the eve alert job with ``eve_trigger`` and the delivery resume job."""
         (self.tmp / "schedules" / "jobs.toml").write_text(
-            '[[jobs]]\nname = "alerts-eve"\ntarget = "reportbot.pipeline.delivery:send_alerts"\n'
-            f'kwargs = {{ event = "eve" }}\ntrigger = {eve_trigger}\n\n'
-            '[[jobs]]\nname = "deliveries-resume"\ntarget = "reportbot.pipeline.delivery:resume_job"\n'
+            f'[[jobs]]\nname = "alerts-eve"\ntarget = "alerts-eve"\ntrigger = {eve_trigger}\n\n'
+            '[[jobs]]\nname = "deliveries-resume"\ntarget = "deliveries-resume"\n'
             'trigger = { minute = "*/15" }\n',
             encoding="utf-8",
         )

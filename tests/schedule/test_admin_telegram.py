@@ -11,6 +11,7 @@ from reportbot.schedule.definitions import JobSpec, parse_trigger
 from reportbot.schedule.jobs import JobRunner
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
+from tests.schedule import targets
 
 
 def _spec(name: str, target: str) -> JobSpec:
@@ -18,7 +19,6 @@ def _spec(name: str, target: str) -> JobSpec:
         name=name,
         description="",
         target=target,
-        kwargs=(),
         trigger=parse_trigger({"hour": 17, "minute": 30, "trading_days_only": True}, "test"),
         misfire_grace_s=60,
         coalesce=True,
@@ -31,8 +31,9 @@ def test_failing_job_sends_one_admin_message_and_others_keep_running(
     tg_config: Config, tg_server: FakeTelegramServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    specs = [_spec("broken", "tests.schedule.targets:boom"), _spec("daily", "tests.schedule.targets:ok")]
-    runner = JobRunner(tg_config, specs, now=fixed_now)  # the default admin channel: notify_admins over Telegram
+    specs = [_spec("broken", "boom"), _spec("daily", "ok")]
+    # the default admin channel: notify_admins over Telegram
+    runner = JobRunner(tg_config, specs, now=fixed_now, registry=targets.REGISTRY)
 
     failed = runner.run("broken")
     ok = runner.run("daily")

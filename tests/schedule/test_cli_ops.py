@@ -33,6 +33,12 @@ def _config(tmp: Path, schedules: Path | None = None) -> Path:
         f'lock_file = "{tmp / "serve.lock"}"',
         "[telegram]",
         'token_env = "REPORTBOT_TEST_NO_SUCH_TOKEN"',
+        "[sources]",  # the discard port: nothing listens, every source fails at once
+        'eastmoney_datacenter_url = "http://127.0.0.1:9/api"',
+        'eastmoney_kline_url = "http://127.0.0.1:9/kline"',
+        'bse_base_url = "http://127.0.0.1:9"',
+        "retries = 0",
+        "pacing_s = 0.0",
     ]
     path = tmp / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -72,8 +78,8 @@ def test_schedule_run_records_the_run_and_status_shows_it(tmp_path: Path) -> Non
     schedules = tmp_path / "schedules"
     schedules.mkdir()
     (schedules / "jobs.toml").write_text(
-        '[[jobs]]\nname = "good"\ntarget = "tests.schedule.targets:ok"\ntrigger = { hour = 8 }\n'
-        '[[jobs]]\nname = "bad"\ntarget = "tests.schedule.targets:boom"\ntrigger = { hour = 8 }\n',
+        '[[jobs]]\nname = "good"\ntarget = "health-summary"\ntrigger = { hour = 8 }\n'
+        '[[jobs]]\nname = "bad"\ntarget = "refresh"\ntrigger = { hour = 8 }\n',
         encoding="utf-8",
     )
     cfg = _config(tmp_path, schedules)
@@ -82,23 +88,23 @@ def test_schedule_run_records_the_run_and_status_shows_it(tmp_path: Path) -> Non
     assert good.exit_code == 0, good.output
     assert "good: 成功" in good.output
     bad = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "run", "bad"])
-    assert bad.exit_code == 1
-    assert "job bad failed: RuntimeError: boom" in bad.output
+    assert bad.exit_code == 1  # every source failed: 失败, never 成功
+    assert "job bad: 失败 (failed): em_issueinfo: 127.0.0.1:9 unreachable" in bad.output
     unknown = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "run", "nope"])
     assert unknown.exit_code == 2 and "unknown job 'nope' (known: good, bad)" in unknown.output
     status = runner.invoke(cli, ["--config", str(cfg), "-q", "status"])
     assert status.exit_code == 0, status.output
     assert "服务：reportbot serve 未运行" in status.output
-    assert "过去 24 小时任务：成功 1，失败 1，错过 0" in status.output
-    assert "bad 失败：RuntimeError: boom" in status.output
+    assert "过去 24 小时任务：成功 1，部分失败 0，失败 1，错过 0" in status.output
+    assert "bad 失败：em_issueinfo: 127.0.0.1:9 unreachable" in status.output
     listing = runner.invoke(cli, ["--config", str(cfg), "-q", "schedule", "list"])
     assert "上次结果：失败" in listing.output and "上次结果：成功" in listing.output
 
 
-def _serve(cfg: Path) -> subprocess.Popen[str]:
+def _serve(cfg: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTBOT_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "reportbot", "--config", str(cfg), "serve"],
+        [sys.executable, "-m", "reportbot", "--config", str(cfg), "serve", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -124,17 +130,17 @@ def test_two_serve_processes_only_one_runs_jobs(tmp_path: Path) -> None:
     schedules = tmp_path / "schedules"
     schedules.mkdir()
     (schedules / "jobs.toml").write_text(
-        '[[jobs]]\nname = "tick"\ntarget = "tests.schedule.targets:ok"\ntrigger = { second = "*" }\n',
+        '[[jobs]]\nname = "tick"\ntarget = "health-summary"\ntrigger = { second = "*" }\n',
         encoding="utf-8",
     )
     cfg = _config(tmp_path, schedules)
     db = tmp_path / "db.sqlite3"
-    first = _serve(cfg)
+    first = _serve(cfg, "--no-bot")
     try:
         assert wait_for(lambda: len(_runs(db)) >= 2, timeout=60), (
             first.stderr.read() if first.poll() is not None else ""
         )
-        second = _serve(cfg)
+        second = _serve(cfg, "--no-bot")
         _, err = second.communicate(timeout=60)
         assert second.returncode == 1
         assert "another reportbot serve holds the lock" in err
@@ -146,7 +152,7 @@ def test_two_serve_processes_only_one_runs_jobs(tmp_path: Path) -> None:
         first.send_signal(signal.SIGTERM)
         _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
-    assert "scheduler only (no Telegram bot" in err
+    assert "serve: scheduler running" in err
     assert "serve: stopping" in err
 
 

@@ -14,9 +14,10 @@ from reportbot.domain import TZ
 from reportbot.pipeline import calendar_for
 from reportbot.pipeline.jobs import event_days, health_summary
 from reportbot.schedule.definitions import JobSpec, parse_trigger
-from reportbot.schedule.jobs import JobRunner, TargetError, default_admin_notifier, resolve_target
+from reportbot.schedule.jobs import JobRunner, default_admin_notifier
 from reportbot.store import runs as run_store
 from tests.conftest import fixed_now
+from tests.schedule import targets
 
 
 def _spec(name: str, target: str, **extra: object) -> JobSpec:
@@ -24,7 +25,6 @@ def _spec(name: str, target: str, **extra: object) -> JobSpec:
         "name": name,
         "description": "",
         "target": target,
-        "kwargs": (),
         "trigger": parse_trigger({"hour": 8}, "test"),
         "misfire_grace_s": 60,
         "coalesce": True,
@@ -38,27 +38,30 @@ def _spec(name: str, target: str, **extra: object) -> JobSpec:
 def test_runner_records_ok_failed_and_unknown_jobs(config: Config, store: sqlite3.Connection) -> None:
     admin: list[str] = []
     specs = [
-        _spec("good", "tests.schedule.targets:ok", kwargs=(("tag", "x"),)),
-        _spec("bad", "tests.schedule.targets:boom"),
+        _spec("good", "ok"),
+        _spec("bad", "boom"),
+        _spec("lost", "no-such-function"),
     ]
-    runner = JobRunner(config, specs, now=fixed_now, admin=admin.append)
+    runner = JobRunner(config, specs, now=fixed_now, admin=admin.append, registry=targets.REGISTRY)
     assert runner.run("good").outcome == "ok"
     bad = runner.run("bad", kind="manual")
     assert bad.outcome == "failed" and bad.error == "RuntimeError: boom: the source returned nothing"
     unknown = runner.run("nope")
     assert unknown.outcome == "failed" and "job 'nope' is not defined" in unknown.error
+    lost = runner.run("lost")
+    assert lost.outcome == "failed" and "unknown job function 'no-such-function'" in lost.error
     last = run_store.last_runs(store)
-    assert last["good"].outcome == "ok" and last["good"].detail == "ok x"
+    assert last["good"].outcome == "ok" and last["good"].detail == "ok ok"
     assert last["good"].finished_at == fixed_now()
     assert last["bad"].kind == "manual" and last["bad"].error.startswith("RuntimeError")
-    assert len(admin) == 2 and "bad" in admin[0] and "nope" in admin[1]
+    assert len(admin) == 3 and "bad 失败" in admin[0] and "nope" in admin[1] and "lost" in admin[2]
 
 
 def test_admin_channel_failure_never_escapes(config: Config, store: sqlite3.Connection) -> None:
     def broken_admin(text: str) -> None:
         raise ConnectionError("telegram down")
 
-    runner = JobRunner(config, [_spec("bad", "tests.schedule.targets:boom")], now=fixed_now, admin=broken_admin)
+    runner = JobRunner(config, [_spec("bad", "boom")], now=fixed_now, admin=broken_admin, registry=targets.REGISTRY)
     assert runner.run("bad").outcome == "failed"
     assert run_store.last_runs(store)["bad"].outcome == "failed"
 
@@ -70,12 +73,6 @@ def test_default_admin_notifier_logs_when_not_configured(config: Config, caplog:
         default_admin_notifier(dataclasses.replace(config, telegram=chats))("任务失败 2")
     assert "no [telegram].admin_chat_ids configured): 任务失败" in caplog.text
     assert "not sent: telegram token: set the environment variable REPORTBOT_TEST_NO_TOKEN" in caplog.text
-
-
-def test_resolve_target_errors_name_the_target() -> None:
-    with pytest.raises(TargetError, match=r"'no_such_pkg.mod:f': cannot import module 'no_such_pkg.mod'"):
-        resolve_target("no_such_pkg.mod:f")
-    assert resolve_target("tests.schedule.targets:ok").__name__ == "ok"
 
 
 def test_event_days_use_trading_day_offsets(config: Config, store: sqlite3.Connection) -> None:
@@ -98,7 +95,7 @@ def test_health_summary_reports_failures_of_the_last_day(config: Config, store: 
     )
     old = run_store.start_run(store, "refresh", kind="scheduled", now=now - timedelta(days=3), host="h", pid=1)
     run_store.finish_run(store, old, outcome="ok", now=now - timedelta(days=3))
-    text = health_summary(config, store, fixed_now)
+    text = health_summary(config, store, fixed_now).admin_text
     assert "reportbot 运行日报 2026-11-21 09:30" in text
     assert "数据截至：2026-09-16" in text
     assert "今天不是交易日；下一个交易日：2026-11-23" in text

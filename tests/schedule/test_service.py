@@ -20,16 +20,14 @@ from tests.schedule.conftest import wait_for, with_schedules
 DAILY = """
 [[jobs]]
 name = "daily"
-target = "tests.schedule.targets:ok"
-kwargs = { tag = "daily" }
+target = "daily"
 trigger = { hour = 17, minute = 30, trading_days_only = true }
 misfire_grace_s = 3600
 """
 MONTHLY = """
 [[jobs]]
 name = "monthly"
-target = "tests.schedule.targets:ok"
-kwargs = { tag = "monthly" }
+target = "monthly"
 trigger = { trading_day = "first_of_month", hour = 9, minute = 0 }
 misfire_grace_s = 3600
 """
@@ -53,7 +51,7 @@ class Harness:
         self.service: Service | None = None
 
     def start(self) -> Service:
-        self.service = Service(self.config, now=_clock, admin=self.admin.append)
+        self.service = Service(self.config, now=_clock, admin=self.admin.append, registry=targets.REGISTRY)
         self.service.start()
         return self.service
 
@@ -191,21 +189,21 @@ def test_failing_job_is_recorded_reported_and_does_not_stop_the_others(harness: 
         + """
 [[jobs]]
 name = "broken"
-target = "tests.schedule.targets:boom"
+target = "boom"
 trigger = { hour = 17, minute = 30, trading_days_only = true }
 
 [[jobs]]
-name = "gone"
-target = "tests.schedule.targets:no_such_function"
+name = "half"
+target = "partial"
 trigger = { hour = 17, minute = 30, trading_days_only = true }
 """,
     )
     harness.start()
     harness.move_to(_bj(2026, 9, 24, 17, 30, 1))
-    harness.settled(2)
+    harness.settled(3)
     assert wait_for(lambda: len(harness.runs()) == 3 and all(r.outcome != "running" for r in harness.runs()))
     harness.move_to(_bj(2026, 9, 28, 17, 30, 1))
-    harness.settled(4)
+    harness.settled(6)
     assert wait_for(lambda: len(harness.runs()) == 6 and all(r.outcome != "running" for r in harness.runs()))
     outcomes = sorted((r.job, r.outcome, r.started_at.date()) for r in harness.runs())
     assert [(j, o) for j, o, _ in outcomes] == [
@@ -213,23 +211,23 @@ trigger = { hour = 17, minute = 30, trading_days_only = true }
         ("broken", "failed"),
         ("daily", "ok"),
         ("daily", "ok"),
-        ("gone", "failed"),
-        ("gone", "failed"),
+        ("half", "partial"),
+        ("half", "partial"),
     ]
     broken = harness.runs("broken")[0]
     assert broken.error == "RuntimeError: boom: the source returned nothing"
-    gone = harness.runs("gone")[0]
-    assert "'tests.schedule.targets:no_such_function'" in gone.error and "has no function" in gone.error
-    assert len(harness.admin) == 4  # one message per failed run
-    assert sum("broken" in m and "boom" in m for m in harness.admin) == 2
+    half = harness.runs("half")[0]
+    assert half.error == "src_b: HTTP 503" and half.detail == "one of two"
+    assert len(harness.admin) == 4  # one message per failed or partly failed run
+    assert sum("broken 失败" in m and "boom" in m for m in harness.admin) == 2
+    assert sum("half 部分失败" in m and "- src_b: HTTP 503" in m for m in harness.admin) == 2
     conn = pipeline.open_store(harness.config, _clock)
     try:
-        views = {v.spec.name: v for v in job_views(harness.config, conn, _clock())}
+        views = {v.spec.name: v for v in job_views(harness.config, conn, _clock(), registry=targets.REGISTRY)}
     finally:
         conn.close()
-    assert "has no function 'no_such_function'" in views["gone"].target_error
     assert views["broken"].last is not None and views["broken"].last.outcome == "failed"
-    assert views["daily"].target_error == ""
+    assert views["half"].last is not None and views["half"].last.outcome == "partial"
 
 
 def test_result_text_goes_to_admins(harness: Harness, tmp_path: Path) -> None:
@@ -239,7 +237,7 @@ def test_result_text_goes_to_admins(harness: Harness, tmp_path: Path) -> None:
         """
 [[jobs]]
 name = "summary"
-target = "tests.schedule.targets:summary"
+target = "summary"
 notify_result = "admins"
 trigger = { hour = 8, minute = 0 }
 """,
@@ -258,14 +256,12 @@ def test_event_jobs_follow_the_ipo_calendar_and_refresh_after_a_data_job(harness
         """
 [[jobs]]
 name = "refresh"
-target = "tests.schedule.targets:add_ipo"
-kwargs = { apply_date = "2026-10-08" }
+target = "add-ipo"
 trigger = { hour = 17, minute = 30, trading_days_only = true }
 
 [[jobs]]
 name = "eve"
-target = "tests.schedule.targets:ok"
-kwargs = { tag = "eve" }
+target = "eve"
 trigger = { on = "apply_date-1", hour = 20, minute = 0 }
 """,
     )

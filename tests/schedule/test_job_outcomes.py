@@ -1,0 +1,147 @@
+"""Jobs tell the truth: the right month, failing sources as failures, every bundled job runnable."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from reportbot.config import Config, SourcesConfig
+from reportbot.domain import TZ
+from reportbot.pipeline.jobs import last_completed_month
+from reportbot.schedule.jobs import JobRunner
+from reportbot.schedule.registry import JOBS
+from reportbot.schedule.scheduler import load_specs
+from reportbot.store import deliveries as ledger
+from tests.conftest import fixed_now
+from tests.fakes import FakeTelegramServer
+from tests.sources.conftest import Feeds, feeds, live_config, server  # noqa: F401  # the local payload server
+
+REPO = Path(__file__).parents[2]
+OFFLINE = SourcesConfig(
+    eastmoney_datacenter_url="http://127.0.0.1:9/api",  # the discard port: nothing listens
+    eastmoney_kline_url="http://127.0.0.1:9/kline",
+    bse_base_url="http://127.0.0.1:9",
+    retries=0,
+    pacing_s=0.0,
+)
+
+
+def _clock() -> datetime:
+    return datetime.now(TZ)  # travelled by time-machine
+
+
+def _bundled(config: Config) -> Config:
+    """``config`` with the repository's schedules, backups under its output directory, offline sources."""
+    schedule = dataclasses.replace(config.schedule, directory=REPO / "schedules")
+    backup = dataclasses.replace(config.backup, directory=config.paths.output_dir / "backups")
+    return dataclasses.replace(config, schedule=schedule, backup=backup, sources=OFFLINE)
+
+
+@pytest.mark.parametrize(
+    ("day", "month"),
+    [(date(2026, 12, 1), "2026-11"), (date(2027, 1, 4), "2026-12"), (date(2026, 3, 31), "2026-02")],
+)
+def test_last_completed_month(day: date, month: str) -> None:
+    assert last_completed_month(day) == month
+
+
+@pytest.mark.timeout(300)
+def test_monthly_job_reports_the_month_that_ended(tg_config: Config, tg_server: FakeTelegramServer) -> None:
+    config = _bundled(tg_config)
+    admin: list[str] = []
+    runner = JobRunner(config, load_specs(config), now=_clock, admin=admin.append)
+    output = config.paths.output_dir
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, 5, tzinfo=TZ), tick=False):
+        first = runner.run("monthly-report")
+    assert first.outcome == "ok", first.error
+    assert (output / "bse-monthly-2026-11.pdf").is_file()
+    assert not (output / "bse-monthly-2026-12.pdf").exists()  # December has not happened yet
+    with time_machine.travel(datetime(2027, 1, 4, 9, 0, 5, tzinfo=TZ), tick=False):
+        second = runner.run("monthly-report")
+    assert second.outcome == "ok", second.error
+    assert "month 2026-12" in second.detail
+    docs = [m for m in tg_server.messages_to(900) if m.method == "sendDocument"]
+    assert [(m.file_name, m.caption) for m in docs] == [
+        ("bse-monthly-2026-11.pdf", "北交所新股月报 2026-11"),
+        ("bse-monthly-2026-12.pdf", "北交所新股月报 2026-12"),
+    ]
+    conn = sqlite3.connect(config.paths.database)
+    try:
+        items = sorted(r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (ledger.SENT,)))
+    finally:
+        conn.close()
+    assert items == ["report:2026-11", "report:2026-12"]
+    assert admin == []
+
+
+def test_refresh_with_every_source_failing_is_a_failure_with_an_admin_message(config: Config) -> None:
+    config = _bundled(config)
+    admin: list[str] = []
+    result = JobRunner(config, load_specs(config), now=_clock, admin=admin.append).run("refresh", kind="manual")
+    assert result.outcome == "failed"
+    assert len(admin) == 1 and "任务 refresh 失败" in admin[0]
+    for source in ("em_issueinfo", "em_ipoapply", "bse_newshare", "em_bse50", "bse_margin"):
+        assert f"- {source}: 127.0.0.1:9 unreachable" in admin[0]
+
+
+def test_refresh_that_cannot_write_its_raw_files_is_not_a_success(
+    tmp_path: Path,
+    server: tuple[str, Feeds],  # noqa: F811
+) -> None:
+    config = _bundled(live_config(tmp_path, server[0]))
+    config = dataclasses.replace(config, sources=live_config(tmp_path, server[0]).sources)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the raw directory's parent should be", encoding="utf-8")
+    config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, raw_dir=blocker / "raw"))
+    admin: list[str] = []
+    result = JobRunner(config, load_specs(config), now=fixed_now, admin=admin.append).run("refresh")
+    assert result.outcome == "failed"
+    assert "NotADirectoryError" in result.error or "FileExistsError" in result.error
+    assert len(admin) == 1 and admin[0].count("\n- ") == 5  # one line per source
+
+
+def test_refresh_with_one_source_failing_is_partial(
+    tmp_path: Path,
+    server: tuple[str, Feeds],  # noqa: F811
+    feeds: Feeds,  # noqa: F811
+) -> None:
+    config = _bundled(live_config(tmp_path, server[0]))
+    config = dataclasses.replace(config, sources=live_config(tmp_path, server[0]).sources)
+    feeds.put("em_bse50", "k", "<html>maintenance</html>")
+    admin: list[str] = []
+    result = JobRunner(config, load_specs(config), now=fixed_now, admin=admin.append).run("refresh")
+    assert result.outcome == "partial", result.error
+    assert result.error.startswith("em_bse50: ")
+    assert len(admin) == 1 and "任务 refresh 部分失败" in admin[0] and admin[0].count("\n- ") == 1
+
+
+@pytest.mark.timeout(300)
+def test_every_bundled_job_runs_through_the_runner(config: Config) -> None:
+    config = _bundled(config)
+    specs = load_specs(config)
+    assert {s.target for s in specs} <= set(JOBS)
+    admin: list[str] = []
+    runner = JobRunner(config, specs, now=_clock, admin=admin.append)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=TZ), tick=False):
+        outcomes = {spec.name: runner.run(spec.name, kind="manual") for spec in specs}
+    assert {n: r.outcome for n, r in outcomes.items()} == {
+        "refresh": "failed",  # offline: every source fails, and says so
+        "alerts-eve": "ok",
+        "alerts-morning": "ok",
+        "alerts-result": "ok",
+        "alerts-listing": "ok",
+        "monthly-report": "ok",
+        "model-refit": "ok",
+        "health-summary": "ok",
+        "backup": "ok",
+        "deliveries-resume": "ok",
+        "deliveries-prune": "ok",
+    }, {n: r.error for n, r in outcomes.items()}
+    assert outcomes["model-refit"].detail.startswith("model refit at 2026-11-23T10:00+08:00")
+    assert "month 2026-10" in outcomes["monthly-report"].detail
+    assert len(admin) == 2 and "refresh 失败" in admin[0] and admin[1].startswith("reportbot 运行日报")
