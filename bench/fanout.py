@@ -76,13 +76,14 @@ def prepare(work: Path, port: int, subscribers: int, **telegram: object) -> Path
     work.mkdir(parents=True, exist_ok=True)
     today = now().date()
     (work / "holidays.toml").write_text(f"closed = []\nopen = [{today.isoformat()}]\n", encoding="utf-8")
-    settings = {"max_messages_per_second": 30.0, "send_concurrency": 8, "backoff_s": 0.2, **telegram}
+    settings = {"max_messages_per_second": 30.0, "per_chat_interval_s": 1.0, "send_concurrency": 8, "backoff_s": 0.2}
+    settings.update(telegram)
     lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
     path = work / "config.toml"
     path.write_text(
         f'[paths]\ndatabase = "db.sqlite3"\noutput_dir = "out"\nraw_dir = "raw"\n\n'
         f'[calendar]\noverrides_file = "holidays.toml"\n\n'
-        f'[telegram]\nbase_url = "http://127.0.0.1:{port}/bot"\nper_chat_interval_s = 1.0\n{lines}\n',
+        f'[telegram]\nbase_url = "http://127.0.0.1:{port}/bot"\n{lines}\n',
         encoding="utf-8",
     )
     config = load_config(path, env={})

@@ -36,6 +36,7 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send_message'", cat
 CHANNEL = "telegram"
 MAX_MESSAGE_CHARS = 4096
 MAX_BACKOFF_S = 30.0
+IDLE_RESET_S = 10.0  # a pacer further behind than this starts afresh instead of making up
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
 _factory_installed = False
@@ -147,7 +148,7 @@ class Pacer:
             if ready <= now:
                 break
             await self._sleep(ready - now)
-        if self._next < now - 1.0:  # idle for a while: start a new schedule
+        if self._next < now - IDLE_RESET_S:  # idle for a while: start a new schedule
             self._next = now
         slot = self._next
         self._next = slot + self.interval
@@ -165,7 +166,7 @@ class Pacer:
             if not wait and len(self._recent) < self.cap:
                 self._recent.append(now)  # no await between this check and the send's start
                 return
-            await self._sleep(wait or self._recent[0] + 1.0 - now)
+            await self._sleep(max(wait or self._recent[0] + 1.0 - now, 0.001))
 
     def pause(self, seconds: float) -> None:
         """Hold every send for ``seconds`` (Telegram asked us to slow down)."""
