@@ -125,14 +125,16 @@ def backup(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
 
 
 def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Resume deliveries that interrupted or failed runs left, while each event is timely."""
+    """Resume deliveries that interrupted or failed runs left (while timely); expire the late ones."""
     from reportbot.pipeline import delivery
 
-    return JobResult(summary=delivery.resume_job(config, conn, now))
+    results = [_delivery_result(s) for s in delivery.resume(config, conn, now)]
+    text = "; ".join(r.summary for r in results) or "nothing to resume"
+    return JobResult.from_parts(text, [f for r in results for f in r.failures], sum(1 for r in results))
 
 
 def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Delete delivery ledger rows older than the retention period."""
+    """Delete delivery ledger rows older than ``[delivery].retention_days``."""
     from reportbot.pipeline import delivery
 
     return JobResult(summary=delivery.prune_job(config, conn, now))

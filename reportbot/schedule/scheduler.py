@@ -30,6 +30,7 @@ from filelock import FileLock, Timeout
 from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.errors import ConfigError, ReportbotError
+from reportbot.pipeline import deadlines
 from reportbot.pipeline import jobs as pipeline_jobs
 from reportbot.pipeline.jobs import JobFunc
 from reportbot.schedule import jobs
@@ -69,6 +70,7 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
     if spec.trigger.is_event:
         days = pipeline_jobs.event_days(conn, pipeline.calendar_for(config), spec.trigger.on)
         at = time(int(cron.get("hour", "0")), int(cron.get("minute", "0")), int(cron.get("second", "0")))
+        at = deadlines.scheduled_start(config, conn, spec.target, at)  # early enough for the audience
         return EventDayTrigger(days, at, timezone=tz)
     if spec.trigger.trading_day is not None:
         return TradingDayTrigger(
