@@ -36,6 +36,7 @@ class PathsConfig:
     output_dir: Path = Path("output")
     raw_dir: Path = Path("output/raw")
     templates_override: Path | None = None
+    cache_dir: Path | None = None  # None: <output_dir>/cache (model results and charts of the reports)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +96,7 @@ class SourcesConfig:
 
     eastmoney_datacenter_url: str = "https://datacenter-web.eastmoney.com/api/data/v1/get"
     eastmoney_kline_url: str = "https://push2his.eastmoney.com/api/qt/stock/kline/get"
+    eastmoney_spot_url: str = "https://push2.eastmoney.com/api/qt/clist/get"
     bse_base_url: str = "https://www.bse.cn"
     timeout_s: float = 15.0
     retries: int = 3

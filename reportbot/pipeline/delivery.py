@@ -36,7 +36,6 @@ MESSAGE_GAP = "\n\n"  # between the IPOs of one event in one message
 # Re-exported: the scheduler's job targets name them here.
 __all__ = [
     "DeliverySummary",
-    "alert_job",
     "deliver_monthly_report",
     "delivery_lock",
     "due_alerts",
@@ -61,7 +60,8 @@ def send_alerts(
 ) -> DeliverySummary:
     """Send the alerts due on ``as_of`` (default: today) to every active subscriber, once each.
 
-    Also sends what earlier runs of the same events left pending or retryable while still timely.
+    Also sends what earlier runs of the same events left pending or retryable while still timely. What
+    did not go out (failed, in doubt, expired) is listed by chat in one admin message.
 
     Raises:
         ConfigError: unknown event, or a channel without its token/URL.
@@ -74,7 +74,9 @@ def send_alerts(
     if dry_run:
         return _dry_run(config, conn, as_of, events, due, composer)
     with delivery_locks(config, events):
-        return _send_locked(config, conn, now, as_of, events, due, composer)
+        summary = _send_locked(config, conn, now, as_of, events, due, composer)
+    _tell_admins(config, summary)
+    return summary
 
 
 def _send_locked(
@@ -253,19 +255,6 @@ def resend(config: Config, conn: sqlite3.Connection, now: Clock, run_id: int, *,
         for journal in journals.values():
             ledger.clear_journal(journal)
         return _summary(conn, run_id, now().date(), events, 0, 0, [])
-
-
-def alert_job(config: Config, conn: sqlite3.Connection, now: Clock, *, event: str) -> str:
-    """The scheduled alert job: send ``event``, tell the admins what did not go out, fail on real failures.
-
-    Raises:
-        NotifyError: some deliveries failed (403 blocks are churn, not failures).
-    """
-    summary = send_alerts(config, conn, now, event=event)
-    _tell_admins(config, summary)
-    if summary.failed:
-        raise NotifyError(summary.line())
-    return summary.line()
 
 
 def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:

@@ -146,11 +146,12 @@ class _Worker:
             if not result.ok:
                 self._settle_failure(row, index, len(parts), result, queue)
                 return
+            self.journals[row.event].confirm(row.id, index, len(parts))
             if index + 1 < len(parts):
                 self._progress[row.id] = index + 1
                 ledger.mark_part_sent(self.conn, row.id, index + 1, len(parts), now=self.job.now())
-        # The last part's "sent" may wait for a batch: until then the row is in the wire journal, which a
-        # restart settles as in doubt without re-sending, so batching cannot cause a duplicate.
+        # The last part's "sent" may wait for a batch: until then the journal's confirmation stands for
+        # it (a restart settles the row as sent), so batching cannot cause a duplicate.
         self._done.append((row.id, len(parts), self._attempts.pop(row.id, 0)))
         if len(self._done) >= SENT_BATCH:
             self._flush_sent()

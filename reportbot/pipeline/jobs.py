@@ -121,6 +121,20 @@ def backup(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     return JobResult(summary=f"backup {made.path} ({made.size_bytes} bytes); removed {len(made.removed)} old")
 
 
+def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Resume deliveries that interrupted or failed runs left, while each event is timely."""
+    from reportbot.pipeline import delivery
+
+    return JobResult(summary=delivery.resume_job(config, conn, now))
+
+
+def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
+    """Delete delivery ledger rows older than the retention period."""
+    from reportbot.pipeline import delivery
+
+    return JobResult(summary=delivery.prune_job(config, conn, now))
+
+
 def _delivery_result(summary: DeliverySummary) -> JobResult:
     """Failed, in-doubt and expired deliveries are failures of the run (one line each)."""
     failures = list(summary.failures) or ([f"{summary.failed} deliveries failed"] if summary.failed else [])

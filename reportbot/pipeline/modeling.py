@@ -2,8 +2,8 @@
 
 The model was chosen on IPOs subscribed up to 2025-06-30 (:data:`DEV_END`); the later ones up to
 2026-09-30 are an untouched holdout reported separately (:data:`HOLDOUT`). ``as_of`` views keep only
-what was public by a date: IPOs subscribing after it are left out, outcomes listed after it and
-issue results published after it are blanked (point-in-time evaluation for the monthly report).
+what was public by a date (:mod:`reportbot.summary.pointintime`: IPOs not yet announced are left out,
+later outcomes and issue results are blanked), for point-in-time evaluation in the monthly report.
 
 Only BSE IPOs are used. The 68 精选层 offerings (2020-07…2021-10) are left out: they were priced and
 traded under NEEQ rules, have no subscription days in the data, and could only enter as "known outcomes";
@@ -14,7 +14,6 @@ count as outcomes known before a later T but are not prediction targets or train
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -35,10 +34,11 @@ from reportbot.model import evaluation as ev
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
 from reportbot.model.subscription import freeze_days, refund_day
-from reportbot.model.winning_rate import ExtraLotHistory, WinningRates, published_on
+from reportbot.model.winning_rate import ExtraLotHistory, WinningRates
 from reportbot.pipeline import calendar_for
 from reportbot.store import ipos as ipo_store
 from reportbot.store import market
+from reportbot.summary import pointintime as pit
 from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
@@ -80,37 +80,16 @@ class _Inputs:
     key: object
 
 
-def as_of_view(ipos: list[Ipo], as_of: date) -> list[Ipo]:
-    """The IPOs as they were known at the end of ``as_of`` (no later T, outcome or issue result)."""
-    out = []
-    for ipo in ipos:
-        if (ipo.apply_date or ipo.listing_date or date.min) > as_of:
-            continue
-        if ipo.listing_date is None or ipo.listing_date > as_of:
-            ipo = dataclasses.replace(ipo, first_day_return_pct=None, first_day_close=None)
-        day = published_on(ipo)
-        if day is None or day > as_of:
-            ipo = dataclasses.replace(
-                ipo,
-                online_winning_rate_pct=None,
-                online_valid_shares=None,
-                online_allocated_accounts=None,
-                online_valid_accounts=None,
-            )
-        out.append(ipo)
-    return out
-
-
 def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, as_of: date | None = None) -> _Inputs:
     fx.check_factor_names(config.model.factors)
     ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
     if extra is not None:
         ipos = [i for i in ipos if i.code != extra.code] + [extra]
-    if as_of is not None:
-        ipos = as_of_view(ipos, as_of)
+    if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
+        ipos = pit.known_ipos(ipos, as_of)
     closes = market.index_series(conn)
-    if as_of is not None:
-        closes = [c for c in closes if c[0] <= as_of]
+    if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
+        closes = pit.known_series(closes, as_of)
     spec = wf.ModelSpec(
         factors=config.model.factors,
         min_train_size=config.model.min_train_size,
@@ -172,9 +151,15 @@ def _forecast_for(inp: _Inputs, ipo: Ipo) -> wf.RowForecast:
 
 
 def predict_ipo(
-    config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings, *, published: bool = False
+    config: Config,
+    conn: sqlite3.Connection,
+    ipo: Ipo,
+    settings: SubscriberSettings,
+    as_of: date | None = None,
+    *,
+    published: bool = False,
 ) -> Prediction:
-    """The model's view of ``ipo`` before its T, fitted only on outcomes known before T.
+    """The model's view of ``ipo`` before its T, fitted only on outcomes known before T (and by ``as_of``).
 
     ``published=True`` computes the allocation, break-even and profit from the announced 配售比例 when
     the IPO has one (the result-day view); the forecast itself is always the one made before T.
@@ -182,7 +167,7 @@ def predict_ipo(
     Raises:
         ModelError: the IPO has no subscription day, or too few outcomes were known before it.
     """
-    inp = _inputs(config, conn, extra=ipo)
+    inp = _inputs(config, conn, extra=ipo, as_of=as_of)
     return _prediction(config, inp, _forecast_for(inp, ipo), ipo, settings, published=published)
 
 
@@ -217,10 +202,11 @@ def default_settings(config: Config) -> SubscriberSettings:
     return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
 
 
-def model_report(config: Config, conn: sqlite3.Connection, *, as_of: date | None = None) -> ModelReport:
+def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = None) -> ModelReport:
     """Walk-forward predictions, evaluations and backtest over the stored BSE IPOs (cached per data).
 
-    ``as_of``: evaluate only with what was public by that day (see the module docstring).
+    ``as_of``: use only what was known at the end of that day (a past month's report; see the module
+    docstring): the forecasts, evaluation and backtest then use no later outcome or issue result.
     """
     inp = _inputs(config, conn, as_of=as_of)
     key = (inp.key, config.calendar, config.subscriber_defaults)

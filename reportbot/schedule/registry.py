@@ -21,4 +21,6 @@ JOBS: Mapping[str, JobFunc] = {
     "model-refit": jobs.model_refit,
     "health-summary": jobs.health_summary,
     "backup": jobs.backup,
+    "deliveries-resume": jobs.deliveries_resume,
+    "deliveries-prune": jobs.deliveries_prune,
 }

@@ -9,6 +9,8 @@ otherwise), then resumed. A file lock keeps a second ``serve`` from running jobs
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
@@ -38,6 +40,7 @@ from reportbot.store import runs as run_store
 
 log = logging.getLogger(__name__)
 RUN_FUNC = "reportbot.schedule.jobs:run_scheduled"
+RESUME_JOB = "deliveries-resume"  # run at start-up: resumes deliveries interrupted runs left
 _WORKERS = 4
 
 
@@ -134,10 +137,23 @@ class Service:
         scheduler.start(paused=True)
         self.scheduler = scheduler
         self.sync()
+        self._resume_interrupted(scheduler)
         scheduler.resume()
         log.info("scheduler started: %d jobs, job store %s", len(self.specs), path)
         for job in scheduler.get_jobs():
             log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "none")
+
+    def _resume_interrupted(self, scheduler: BackgroundScheduler) -> None:
+        """End runs a dead process left ``running`` as interrupted, and run the delivery resume job now."""
+        conn = pipeline.open_store(self.config, self.now)
+        try:
+            dead = run_store.mark_interrupted(conn, host=socket.gethostname(), alive=_alive, now=self.now())
+        finally:
+            conn.close()
+        for run in dead:
+            log.warning("job %s: run %d (pid %d) was interrupted; resuming its deliveries", run.job, run.id, run.pid)
+        if scheduler.get_job(RESUME_JOB) is not None:
+            scheduler.modify_job(RESUME_JOB, next_run_time=self.now())
 
     def sync(self) -> None:
         """Make the job store match the definitions, keeping run times already due (catch-up)."""
@@ -209,6 +225,16 @@ class Service:
         jobs.unregister(self.runner)
         if self.lock.is_locked:
             self.lock.release()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _due_run_times(trigger: BaseTrigger, first: datetime, now: datetime) -> list[datetime]:

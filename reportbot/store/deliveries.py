@@ -258,6 +258,10 @@ class WireJournal:
         """Part ``part`` (0-based) of ``total`` of row ``row_id`` may now reach the recipient."""
         os.write(self._fd, f"{row_id} {part} {total}\n".encode("ascii"))
 
+    def confirm(self, row_id: int, part: int, total: int) -> None:
+        """That part was accepted (the answer came back): a restart counts it as delivered."""
+        os.write(self._fd, f"d {row_id} {part} {total}\n".encode("ascii"))
+
     def retract(self, row_id: int, part: int, total: int) -> None:
         """That attempt definitely failed (e.g. 429 or 5xx): it did not reach the recipient."""
         os.write(self._fd, f"x {row_id} {part} {total}\n".encode("ascii"))
@@ -272,9 +276,19 @@ def journal_path(database: Path, key: str = "") -> Path:
     return Path(f"{database}.wire-{key}" if key else f"{database}.wire")
 
 
-def read_journal(path: Path) -> dict[int, tuple[int, int]]:
-    """Row id → (highest part on the wire, parts in total); retracted attempts and torn lines are ignored."""
-    parts: dict[int, set[int]] = {}
+@dataclass(frozen=True)
+class JournalEntry:
+    """What the wire journal says of one row: the highest part on the wire and the highest confirmed."""
+
+    on_wire: int  # -1: none
+    confirmed: int  # -1: none
+    total: int
+
+
+def read_journal(path: Path) -> dict[int, JournalEntry]:
+    """Row id → its journal entry; retracted attempts and torn lines are ignored."""
+    wire: dict[int, set[int]] = {}
+    confirmed: dict[int, int] = {}
     totals: dict[int, int] = {}
     try:
         lines = path.read_text(encoding="ascii", errors="replace").splitlines()
@@ -282,27 +296,31 @@ def read_journal(path: Path) -> dict[int, tuple[int, int]]:
         return {}
     for line in lines:
         fields = line.split()
-        retract = bool(fields) and fields[0] == "x"
-        numbers = fields[1:] if retract else fields
+        kind = fields[0] if fields and fields[0] in ("x", "d") else ""
+        numbers = fields[1:] if kind else fields
         if len(numbers) != 3 or not all(f.isdigit() for f in numbers):
             continue
         row_id, part, total = (int(f) for f in numbers)
-        if retract:
-            parts.get(row_id, set()).discard(part)
+        totals[row_id] = total
+        if kind == "x":
+            wire.get(row_id, set()).discard(part)
+        elif kind == "d":
+            confirmed[row_id] = max(confirmed.get(row_id, -1), part)
         else:
-            parts.setdefault(row_id, set()).add(part)
-            totals[row_id] = total
-    return {row_id: (max(found), totals[row_id]) for row_id, found in parts.items() if found}
+            wire.setdefault(row_id, set()).add(part)
+    rows = set(confirmed) | {r for r, parts in wire.items() if parts}
+    return {r: JournalEntry(max(wire.get(r) or {-1}), confirmed.get(r, -1), totals[r]) for r in rows}
 
 
 def recover_in_doubt(
     conn: sqlite3.Connection, *, now: datetime, journal: Path | None = None, events: Sequence[str] | None = None
 ) -> list[LedgerRow]:
-    """Settle what a killed run left: rows ``sending`` or in the wire journal but not ``sent`` become in doubt.
+    """Settle what a killed run left in the journal (or ``sending``) but not in the ledger.
 
-    The part on the wire may have arrived, so it is not sent again automatically; the row is
-    ``in_doubt`` with ``parts_sent`` at that part (a resend starts there). Call inside a transaction, then
-    :func:`clear_journal` once it has committed. Returns the settled rows as they were.
+    A part whose answer was confirmed counts as delivered (the row is ``sent``, or resumes at its next
+    part). A part on the wire without an answer may have arrived: the row is ``in_doubt`` at that part
+    and is not sent again automatically. Call inside a transaction, then :func:`clear_journal` once it
+    has committed. Returns the rows left in doubt, as they were.
     """
     written = read_journal(journal) if journal is not None else {}
     sending = "SELECT * FROM deliveries WHERE status = 'sending'"
@@ -318,14 +336,22 @@ def recover_in_doubt(
             list(written),
         )
         rows += [_from_row(r) for r in found]
+    doubtful = []
     for row in rows:
-        part, total = written.get(row.id, (row.parts_sent, row.parts_total))
+        entry = written.get(row.id, JournalEntry(row.parts_sent if row.status == SENDING else -1, -1, row.parts_total))
+        total = max(entry.total, row.parts_total, 1)
+        done = max(row.parts_sent, entry.confirmed + 1)
+        if entry.on_wire >= done:  # on the wire after the last confirmed part: in doubt
+            status, parts, reason = IN_DOUBT, entry.on_wire, IN_DOUBT_REASON
+            doubtful.append(row)
+        else:
+            status, parts, reason = (SENT if done >= total else PENDING), done, row.reason
         conn.execute(
-            "UPDATE deliveries SET status = 'in_doubt', retryable = 0, parts_sent = ?, parts_total = ?, reason = ?,"
+            "UPDATE deliveries SET status = ?, retryable = 0, parts_sent = ?, parts_total = ?, reason = ?,"
             " updated_at = ? WHERE id = ?",
-            (max(row.parts_sent, part), max(total, row.parts_total, 1), IN_DOUBT_REASON, _iso(now), row.id),
+            (status, parts, total, reason, _iso(now), row.id),
         )
-    return rows
+    return doubtful
 
 
 def clear_journal(journal: Path) -> None:

@@ -7,6 +7,7 @@ happened, so ``reportbot schedule list`` and ``reportbot status`` can show the l
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -139,3 +140,24 @@ def _run(row: sqlite3.Row) -> JobRun:
         host=row["host"],
         pid=row["pid"],
     )
+
+
+INTERRUPTED = "interrupted: the process stopped while the job ran"
+
+
+def mark_interrupted(
+    conn: sqlite3.Connection, *, host: str, alive: Callable[[int], bool], now: datetime
+) -> list[JobRun]:
+    """End the runs of ``host`` left ``running`` by a process that is gone: ``failed``, error "interrupted: …".
+
+    Returns them as they were (their pending deliveries are resumed by the caller).
+    """
+    rows = conn.execute("SELECT * FROM job_runs WHERE outcome = 'running' AND host = ? ORDER BY id", (host,))
+    dead = [run for run in (_run(row) for row in rows.fetchall()) if not alive(run.pid)]
+    with db.transaction(conn):
+        for run in dead:
+            conn.execute(
+                "UPDATE job_runs SET outcome = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                (now.isoformat(), f"{INTERRUPTED} (pid {run.pid})", run.id),
+            )
+    return dead

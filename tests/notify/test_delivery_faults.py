@@ -51,7 +51,7 @@ def slow_server() -> Iterator[FakeTelegramServer]:
 
 
 def _per_chat(server: FakeTelegramServer) -> collections.Counter[int]:
-    return collections.Counter(m.chat_id for m in server.sent())
+    return collections.Counter(m.chat_id for m in server.sent() if m.chat_id < 900)  # 901, 902: admins
 
 
 def test_slow_replies_with_default_timeouts_no_duplicate_none_lost(
@@ -79,8 +79,13 @@ def test_read_timeout_is_in_doubt_never_a_duplicate(
     assert summary.in_doubt == 10 and summary.sent == 40
     assert len(summary.doubts) == 10 and all("in doubt: timeout" in line for line in summary.doubts)
     assert ledger.counts(store) == {"sent": 40, "in_doubt": 10}
+    [notice] = slow_server.messages_to(901)  # the admins get the in-doubt chats
+    assert f"第 {summary.run_id} 次运行" in (notice.text or "") and "未确认是否送达、不会自动重发的会话：" in (
+        notice.text or ""
+    )
     again = delivery.send_alerts(config, store, EVE_NOW, as_of=EVE)
-    assert again.sent == 0 and len(slow_server.sent()) == 50  # a rerun does not resend in-doubt rows
+    assert again.sent == 0  # a rerun does not resend in-doubt rows
+    assert len([m for m in slow_server.sent() if m.chat_id < 900]) == 50
 
 
 def test_in_doubt_rows_are_resent_on_request(
@@ -169,3 +174,25 @@ def test_dry_run_reads_only_the_day(
     delivery.send_alerts(tg_config, store, EVE_NOW, as_of=EVE)
     dry = delivery.send_alerts(tg_config, store, EVE_NOW, as_of=EVE, dry_run=True)
     assert dry.messages == ()  # both already sent
+
+
+def test_pacing_margin_never_trips_a_strict_sliding_window(tg_config: Config, store: sqlite3.Connection) -> None:
+    """Issue 11 case 6: pacing at the limit less the margin gets no 429 from a strict 30-per-second window."""
+    _subscribe(store, range(900_000, 900_060))
+    with FakeTelegramServer(token=TOKEN, window_limit=30) as server:
+        config = _against(server=server, config=tg_config, max_messages_per_second=30.0, send_concurrency=8)
+        summary = delivery.send_alerts(config, store, EVE_NOW, as_of=EVE)
+        assert server.state.rejected == {}
+        assert summary.sent == 60
+
+
+def test_a_backoff_does_not_idle_the_worker(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """Issue 11 case 6: while one chat waits for its retry, the same worker sends to the others."""
+    _subscribe(store, range(1000, 1005))
+    tg_server.inject("500", chat_id=1000)
+    config = _against(tg_config, tg_server, send_concurrency=1, backoff_s=1.0)
+    summary = delivery.send_alerts(config, store, EVE_NOW, as_of=EVE)
+    order = [m.chat_id for m in tg_server.sent() if m.chat_id >= 1000]
+    assert summary.sent == 5 and order == [1001, 1002, 1003, 1004, 1000]
