@@ -36,6 +36,7 @@ class PathsConfig:
     output_dir: Path = Path("output")
     raw_dir: Path = Path("output/raw")
     templates_override: Path | None = None
+    cache_dir: Path | None = None  # None: <output_dir>/cache (model results and charts of the reports)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,17 +71,23 @@ class ModelConfig:
     """First-day-return model settings."""
 
     factors: tuple[str, ...] = (
-        "recent3_mean_return",
+        "recent_log_return_ewma",
         "bse50_5d_return",
         "log_issue_price",
-        "log_raised_funds",
-        "pe_relative",
-        "industry",
+        "log_pe_relative",
+        "log_expected_winning_rate",
+        "ipos_subscribing_10d",
     )
     min_train_size: int = 30
     interval_level: float = 0.8
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
+    recent_halflife_days: float = 8.0
+
+    def __post_init__(self) -> None:
+        """Reject a half-life that is not positive (the EWMA would be undefined)."""
+        if not self.recent_halflife_days > 0:
+            raise ConfigError(f"[model].recent_halflife_days: must be > 0, got {self.recent_halflife_days!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +96,7 @@ class SourcesConfig:
 
     eastmoney_datacenter_url: str = "https://datacenter-web.eastmoney.com/api/data/v1/get"
     eastmoney_kline_url: str = "https://push2his.eastmoney.com/api/qt/stock/kline/get"
+    eastmoney_spot_url: str = "https://push2.eastmoney.com/api/qt/clist/get"
     bse_base_url: str = "https://www.bse.cn"
     timeout_s: float = 15.0
     retries: int = 3

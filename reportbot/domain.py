@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
 
+BSE50_LAUNCH = date(2022, 11, 21)  # 北证50 first published; earlier values are a backfill, not point in time
+
 SEGMENT_BSE = "BSE"
 SEGMENT_SELECT = "NEEQ_select"
 
@@ -124,6 +126,32 @@ ADVICE_AVOID = "回避"
 
 
 @dataclass(frozen=True, kw_only=True)
+class LotOutlook:
+    """The lots one subscriber receives under BSE's allocation rule (see reportbot.model.allocation).
+
+    ``by_proportion`` lots for sure, one more with a probability the data bound to
+    [``p_extra_low``, ``p_extra_high``]; ``p_extra_low`` is what expected lots, profit and advice count.
+    """
+
+    shares: int  # shares subscribed (whole lots, capped)
+    cash: float  # cash frozen for the subscription
+    at_cap: bool
+    ratio: float  # 配售比例 used (fraction)
+    ratio_published: bool  # the announced ratio (else estimated before T)
+    by_proportion: int
+    p_extra_low: float
+    p_extra_high: float
+    basis: str  # Chinese: where the ratio and the extra-lot range come from
+    capital_for_one_lot: float  # cash that buys one lot by proportion at this ratio
+    cash_for_cap: float | None
+
+    @property
+    def expected_lots(self) -> float:
+        """Lots counted for profit and advice: the sure ones plus the supported share of the extra lot."""
+        return self.by_proportion + self.p_extra_low
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubscriberSettings:
     """One subscriber's advice settings."""
 
@@ -158,6 +186,17 @@ class Prediction:
     # and the realised first-day return when known (walk-forward predictions of past IPOs)
     contributions: tuple[tuple[str, float], ...] = ()
     actual_return_pct: float | None = None
+    # appended with the allocation rule: the subscriber's lots and profit in CNY (P(profit > 0) is
+    # ``p_beats_breakeven``), the same for a subscriber at the cap, and the capital-independent
+    # break-even of proportional allocation (freeze cost rate ÷ 配售比例) used to score the model
+    allocation: LotOutlook | None = None
+    expected_profit_cny: float | None = None
+    cap_allocation: LotOutlook | None = None
+    cap_expected_profit_cny: float | None = None
+    cap_p_profit: float | None = None
+    cap_advice: str | None = None
+    proportional_breakeven_pct: float | None = None
+    p_beats_proportional: float | None = None  # P(r > proportional_breakeven_pct)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +213,11 @@ class MetricSet:
     break_recall: float | None = None
     brier_beats_breakeven: float | None = None
     brier_break: float | None = None  # appended: Brier score of P(破发)
+    # appended with the log-scale model: coverage per year of T, interval bounds below −100 %, and
+    # predictions whose P(破发) + P(> break-even) exceeds 1 (both must be 0 for a coherent model)
+    coverage_by_year: tuple[tuple[int, float], ...] = ()
+    bounds_below_minus_100: int | None = None
+    incoherent: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,3 +302,77 @@ class MarginBalance:
     day: date
     financing_balance: float | None
     margin_balance_total: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketDay:
+    """The BSE market's totals of one trading day (bse.cn daily report): CNY and shares as published."""
+
+    day: date
+    turnover: float  # 成交金额, CNY
+    volume: float  # 成交数量, shares
+    total_market_cap: float | None = None  # 总市值, CNY
+    float_market_cap: float | None = None  # 流通市值, CNY
+    listed_companies: int | None = None  # 上市公司家数, where the row carries it
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockQuote:
+    """One BSE stock in a dated spot snapshot (price CNY, change percent, amount and caps CNY)."""
+
+    day: date
+    code: str
+    name: str
+    price: float | None
+    change_pct: float | None
+    amount: float | None
+    pe: float | None  # 市盈率（动态）; negative for a loss, None when not given
+    total_cap: float | None
+    float_cap: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListedCompany:
+    """A BSE-listed company with its CSRC industry (bse.cn listed-company list)."""
+
+    code: str
+    name: str
+    listing_date: date | None
+    total_shares: float | None
+    float_shares: float | None
+    industry: str | None  # CSRC classification
+    region: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewState:
+    """One company's IPO review state on the BSE as published on ``update_date``."""
+
+    org: str  # the company's key in the source (ORG_CODE, else its name)
+    company: str
+    state: str  # as published (已受理, 已问询, 上市委会议通过, 提交注册, 注册生效, 终止 ...)
+    accept_date: date | None
+    update_date: date
+    industry: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndustryReturn:
+    """One CSRC industry's month return (equal-weighted mean of its stocks' month-end to month-end returns)."""
+
+    month: str
+    industry: str
+    return_pct: float
+    stocks: int
+    as_of: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewEvent:
+    """A stored review transition: a company reached ``stage`` on ``day``."""
+
+    day: date
+    company: str
+    stage: str  # 受理, 问询, 上市委通过, 提交注册, 注册生效, 终止
+    state: str  # the state as published
+    industry: str | None = None

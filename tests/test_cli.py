@@ -20,7 +20,9 @@ from tests.conftest import make_config
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = [prefix]
-    for name, cmd in group.commands.items():
+    for name in group.list_commands(click.Context(group)):
+        cmd = group.get_command(click.Context(group), name)
+        assert cmd is not None
         if isinstance(cmd, click.Group):
             out += _commands(cmd, (*prefix, name))
         else:
@@ -36,7 +38,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = command.get_command(click.Context(command), name)  # type: ignore[assignment]
     assert command.help, f"{' '.join(path)} has no help text"
 
 
@@ -81,7 +83,7 @@ def test_report_monthly_prints_pdf_path_and_pdf_matches_database(monthly_run: tu
         assert zhfmt.pct(ret) in text  # every return printed as the database has it (or 暂缺)
     returns = [r for _, r in rows if r is not None]
     assert zhfmt.pct(sum(returns) / len(returns)) in text
-    assert re.search(r"(?<!\d)8\s*只", text) and "数据截至：2026-09-16" in text
+    assert re.search(r"(?<!\d)8\s*只", text) and "数据截至：2026-08-31" in text
     assert "免责声明" in text
 
 

@@ -30,3 +30,21 @@ def test_bad_override_file(tmp_path: Path) -> None:
     overrides.write_text('closed = ["2026-08-17"]\n')
     with pytest.raises(ConfigError, match="closed entry must be a TOML date"):
         load_calendar("XSHG", overrides)
+
+
+def test_calendar_end_warning_60_days_before() -> None:
+    from reportbot.tradingcal import TradingCalendar, calendar_end_warning
+
+    cal = TradingCalendar([date(2026, 12, 31)], library_end=date(2026, 12, 31))
+    assert calendar_end_warning(cal, date(2026, 10, 31)) is None  # 61 days to go: not yet
+    assert "还剩 60 天" in (calendar_end_warning(cal, date(2026, 11, 1)) or "")
+    assert "已于 2026-12-31 结束" in (calendar_end_warning(cal, date(2027, 1, 4)) or "")
+
+
+def test_missing_or_mistyped_overrides_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"calendar\.overrides_file: cannot read"):
+        load_calendar("XSHG", tmp_path / "missing.toml")
+    typo = tmp_path / "typo.toml"
+    typo.write_text("closd = [2027-01-01]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key 'closd'"):
+        load_calendar("XSHG", typo)

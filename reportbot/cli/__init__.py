@@ -6,6 +6,7 @@ This package is the only code that reads argv, prints, or picks exit codes. Exit
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,17 +14,54 @@ from typing import Any
 import click
 
 from reportbot import __version__
-from reportbot.cli.alerts import alerts
-from reportbot.cli.bot import bot, subscribers
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup
-from reportbot.cli.data import data
-from reportbot.cli.model import model
-from reportbot.cli.ops import OPS_COMMANDS
-from reportbot.cli.report import report
 from reportbot.config import load_config
 
+# name -> (module, attribute, one-line help shown by ``reportbot --help``). A command's module is imported
+# only when that command runs (or its own help is asked for), so ``--help`` and light commands never pay
+# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks the help lines match.
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "alerts": ("reportbot.cli.alerts", "alerts", "Preview and send subscription alerts."),
+    "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup); keep the newest N."),
+    "bot": ("reportbot.cli.bot", "bot", "Run the Telegram bot (long polling) until interrupted."),
+    "data": ("reportbot.cli.data", "data", "Inspect and load the IPO database."),
+    "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),
+    "report": ("reportbot.cli.report", "report", "Render Chinese PDF reports into the output directory."),
+    "restore": ("reportbot.cli.ops", "restore", "Replace the database with a checked backup file."),
+    "schedule": ("reportbot.cli.ops", "schedule", "List the scheduled jobs, or run one now."),
+    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler (and the Telegram bot when configured)."),
+    "status": ("reportbot.cli.ops", "status", "One-screen health view: data, calendar, service, jobs."),
+    "subscribers": ("reportbot.cli.bot", "subscribers", "List, import and export alert subscribers."),
+}
 
-@click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
+
+def load_command(name: str) -> click.Command:
+    """Import the module of subcommand ``name`` and return the command object."""
+    module, attribute, _ = SUBCOMMANDS[name]
+    command = getattr(importlib.import_module(module), attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+class LazyGroup(ReportbotGroup):
+    """The top-level group: subcommands are listed from :data:`SUBCOMMANDS` and imported on use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every subcommand name, sorted."""
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The subcommand, imported now (None for an unknown name)."""
+        return load_command(cmd_name) if cmd_name in SUBCOMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the subcommands with their help line, without importing them."""
+        rows = [(name, SUBCOMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--config",
     "config_path",
@@ -51,12 +89,6 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = AppContext(config=load_config(config_path), quiet=quiet)
     ctx.call_on_close(ctx.obj.close)
-
-
-for command in (data, report, alerts, model, bot, subscribers):
-    cli.add_command(command)
-for ops_command in OPS_COMMANDS:
-    cli.add_command(ops_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

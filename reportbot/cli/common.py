@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.errors import ReportbotError
@@ -54,6 +53,8 @@ class AppContext:
     def store(self) -> sqlite3.Connection:
         """The database connection (bundled data loaded on first use)."""
         if self._conn is None:
+            from reportbot import pipeline  # imported by the commands that use the store
+
             self._conn = pipeline.open_store(self.config, self.now)
         return self._conn
 

@@ -71,10 +71,16 @@ def _print_sources(app: AppContext) -> None:
             click.echo(f"    上次失败：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
         elif bad is not None:
             click.echo(f"    上次失败（之后已成功）：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
+        else:
+            click.echo("    上次失败：从未")
     m = fetching.market_status(conn)
     click.echo(
         f"市场数据：北证50 日K {m.index_days} 天（{_r(m.index_range)}）；两融余额 {m.margin_days} 天；"
         f"月度统计 {m.monthly_figures} 项（{_r(m.monthly_range)}）；新闻数据点 {m.points} 条"
+    )
+    click.echo(
+        f"北交所市场统计：市场日报 {m.market_days} 天；行情快照 {m.snapshots} 个；上市公司 {m.companies} 家；"
+        f"审核状态记录 {m.review_states} 条；行业月度涨跌 {m.industry_months} 项"
     )
     conflicts = fetches.list_conflicts(conn, limit=10)
     total = fetches.count_conflicts(conn)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, DatasetInfo, Ipo
@@ -19,7 +20,9 @@ from reportbot.errors import NoDataError
 from reportbot.sources import bundled
 from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
-from reportbot.tradingcal import TradingCalendar, load_calendar
+
+if TYPE_CHECKING:
+    from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -68,6 +71,8 @@ def ensure_bundled(conn: sqlite3.Connection, now: Clock, *, force: bool = False)
 
 def calendar_for(config: Config) -> TradingCalendar:
     """The exchange calendar with the configured overrides."""
+    from reportbot.tradingcal import load_calendar  # exchange_calendars: only for commands that need dates
+
     return load_calendar(config.calendar.exchange, config.calendar.overrides_file)
 
 

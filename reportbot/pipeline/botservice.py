@@ -74,15 +74,7 @@ class StoreBotBackend:
             return f"截至 {today.isoformat()}，数据库中暂无即将申购的北交所新股。"
         settings = self._settings_or_default(chat_id)
         lines = [f"近期北交所新股申购（按您的设置，资金 {zhfmt.cny(settings.capital_cny)}）："]
-        for ipo in ipos:
-            prediction, note = self.composer.prediction(ipo, settings)
-            advice = (
-                prediction.advice if prediction is not None else f"{zhfmt.MISSING}（{note or alert.NO_PREDICTION}）"
-            )
-            lines.append(
-                f"• {zhfmt.day_week(ipo.apply_date)} {ipo.name}（{ipo.code}）发行价 {zhfmt.num(ipo.issue_price)} 元，"
-                f"建议：{advice}"
-            )
+        lines += [self.composer.upcoming_line(ipo, settings) for ipo in ipos]
         lines.append("发送 /ipo 代码 查看详情。")
         return "\n".join(lines)
 

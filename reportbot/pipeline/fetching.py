@@ -20,9 +20,9 @@ from reportbot.domain import DatasetInfo
 from reportbot.errors import DataError, ReportbotError
 from reportbot.pipeline import market_stats
 from reportbot.sources import bundled, registry
-from reportbot.sources.base import FetchRequest, Parsed, Source
+from reportbot.sources.base import DAYS_TRADING, FetchRequest, Parsed, Source
 from reportbot.sources.http import HttpClient, RawPage
-from reportbot.store import db, fetches, market
+from reportbot.store import bse_stats, db, fetches, market
 from reportbot.store import ipos as ipo_store
 from reportbot.store.merge import merge_ipos, source_rank
 
@@ -31,6 +31,7 @@ Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
 
 MARGIN_FIRST_MONTH = date(2022, 1, 1)
+DAILY_HISTORY_MONTHS = 13  # a first bse_daily fetch reads this many months (a year plus the month before)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,9 +92,12 @@ def refresh(
         if own:
             http.close()
     ensure_market_points(conn, now)
-    figures = market_stats.compute_monthly(conn, now().date())
+    cal = pipeline.calendar_for(config)
+    figures = market_stats.compute_monthly(conn, now().date(), cal)
+    industries = market_stats.compute_industry_returns(conn, cal, now().date())
     with db.transaction(conn):
         monthly = market.upsert_monthly(conn, figures)
+        bse_stats.replace_industry_returns(conn, industries)
     say(f"monthly statistics: {monthly.inserted} inserted, {monthly.updated} updated")
     return FetchSummary(outcomes=outcomes, monthly_changed=monthly.changed)
 
@@ -153,9 +157,18 @@ def _request(config: Config, conn: sqlite3.Connection, src: Source, today: date,
     if since is None:
         since = default_since(conn, src.name)
     days: tuple[date, ...] = ()
-    if src.needs_days:
+    if src.needs_days and src.day_kind == DAYS_TRADING:
+        since = since or months_before(today, DAILY_HISTORY_MONTHS)
+        days = tuple(pipeline.calendar_for(config).trading_days(since, today))
+    elif src.needs_days:
         days = tuple(month_ends(pipeline.calendar_for(config), since or MARGIN_FIRST_MONTH, today))
     return FetchRequest(today=today, since=since, days=days)
+
+
+def months_before(today: date, months: int) -> date:
+    """The first day of the month ``months`` before ``today``'s month."""
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def default_since(conn: sqlite3.Connection, source: str) -> date | None:
@@ -164,6 +177,8 @@ def default_since(conn: sqlite3.Connection, source: str) -> date | None:
         return last - timedelta(days=30)
     if source == "bse_margin" and (last := market.last_margin_day(conn)):
         return last - timedelta(days=45)
+    if source == "bse_daily" and (last := bse_stats.last_market_day(conn)):
+        return last - timedelta(days=7)
     return None
 
 
@@ -190,6 +205,10 @@ def _write(conn: sqlite3.Connection, name: str, parsed: Parsed, started: datetim
     for result in (
         market.upsert_index_bars(conn, parsed.bars, source=name),
         market.upsert_margins(conn, parsed.margins, source=name),
+        bse_stats.upsert_days(conn, parsed.days, source=name),
+        bse_stats.upsert_quotes(conn, parsed.quotes, source=name),
+        bse_stats.upsert_companies(conn, parsed.companies, source=name),
+        bse_stats.upsert_reviews(conn, parsed.reviews, source=name),
     ):
         inserted, updated, unchanged = (
             inserted + result.inserted,
@@ -298,6 +317,11 @@ class MarketStatus:
     monthly_figures: int
     monthly_range: tuple[str | None, str | None]
     points: int
+    market_days: int = 0
+    snapshots: int = 0
+    companies: int = 0
+    review_states: int = 0
+    industry_months: int = 0
 
 
 def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
@@ -326,4 +350,9 @@ def market_status(conn: sqlite3.Connection) -> MarketStatus:
         monthly_figures=len(market.all_monthly(conn)),
         monthly_range=(months[0], months[-1]) if months else (None, None),
         points=len(market.market_points(conn)),
+        market_days=len(bse_stats.market_days(conn)),
+        snapshots=len(bse_stats.snapshot_days(conn)),
+        companies=len(bse_stats.companies(conn)),
+        review_states=len(bse_stats.review_history(conn)),
+        industry_months=bse_stats.count_industry_returns(conn),
     )

@@ -122,27 +122,26 @@ def backup(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
 
 
 def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Resume deliveries that interrupted or failed runs left (while timely); expire the late ones."""
+    """Resume deliveries that interrupted or failed runs left, while each event is timely."""
     from reportbot.pipeline import delivery
 
-    results = [_delivery_result(s) for s in delivery.resume(config, conn, now)]
-    text = "; ".join(r.summary for r in results) or "nothing to resume"
-    return JobResult.from_parts(text, [f for r in results for f in r.failures], sum(1 for r in results))
+    return JobResult(summary=delivery.resume_job(config, conn, now))
 
 
 def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Delete delivery ledger rows older than ``[delivery].retention_days``."""
+    """Delete delivery ledger rows older than the retention period."""
     from reportbot.pipeline import delivery
 
     return JobResult(summary=delivery.prune_job(config, conn, now))
 
 
 def _delivery_result(summary: DeliverySummary) -> JobResult:
-    text = f"due {summary.due}, sent {summary.sent}, failed {summary.failed}, in doubt {summary.in_doubt}"
+    """Failed, in-doubt and expired deliveries are failures of the run (one line each)."""
     failures = list(summary.failures) or ([f"{summary.failed} deliveries failed"] if summary.failed else [])
-    if summary.in_doubt:
-        failures.append(f"{summary.in_doubt} deliveries in doubt (may not have arrived; not resent)")
-    return JobResult.from_parts(text, failures, summary.sent)
+    doubts = [f"in doubt, not resent: {d}" for d in summary.doubts]
+    failures += doubts or ([f"{summary.in_doubt} deliveries in doubt, not resent"] if summary.in_doubt else [])
+    failures += [f"expired, not sent: {e}" for e in summary.expirations]
+    return JobResult.from_parts(summary.line(), failures, summary.sent)
 
 
 def event_days(conn: sqlite3.Connection, cal: TradingCalendar, anchors: Sequence[tuple[str, int]]) -> list[date]:

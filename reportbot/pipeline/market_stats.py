@@ -1,31 +1,179 @@
 """Monthly market statistics computed from the stored daily data (one figure per month × metric).
 
-Only what the stored data supports is computed; everything else (market turnover, volume, total market
-cap, listed companies, 北证50 PE) has no live source yet and stays absent, so readers show 暂缺.
+Only what the stored data supports is computed: a monthly sum needs every trading day of the month
+(exchange calendar), an industry return needs snapshots on both month-end trading days. Everything else
+(北证50 PE: no source gives it) stays absent, so readers show 暂缺.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import statistics
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
-from reportbot.domain import SEGMENT_BSE, MarginBalance, MarketFigure
+from reportbot.config import Config
+from reportbot.domain import (
+    SEGMENT_BSE,
+    IndustryReturn,
+    MarginBalance,
+    MarketDay,
+    MarketFigure,
+    ReviewState,
+    StockQuote,
+)
+from reportbot.pipeline import calendar_for
+from reportbot.store import bse_stats, market
 from reportbot.store import ipos as ipo_store
-from reportbot.store import market
+from reportbot.summary import bse_market, review
+from reportbot.tradingcal import TradingCalendar
 
 BSE_OPENING = date(2021, 11, 15)
 SRC_BSE50 = "em_bse50（北证50日K计算）"
 SRC_MARGIN = "bse_margin（月末两融余额）"
 SRC_IPOS = "ipos（按上市日计数）"
+SRC_DAILY = "bse_daily（北交所市场日报）"
+SRC_SPOT = "em_bse_spot（全市场行情快照）"
+SRC_REVIEW = "em_ipo_review（审核状态变化）"
 
 
-def compute_monthly(conn: sqlite3.Connection, today: date) -> list[MarketFigure]:
+def compute_monthly(conn: sqlite3.Connection, today: date, cal: TradingCalendar) -> list[MarketFigure]:
     """Every monthly figure the store supports, up to ``today``'s month."""
     closes = market.index_series(conn)
     figures = bse50_figures(closes, market.index_amounts(conn)) + margin_figures(market.margin_series(conn))
     listings = [i.listing_date for i in ipo_store.list_ipos(conn, segment=SEGMENT_BSE) if i.listing_date]
-    return figures + listing_figures(listings, today)
+    figures += daily_figures(bse_stats.market_days(conn), cal, today)
+    figures += snapshot_figures([bse_stats.snapshot(conn, d) for d in bse_stats.snapshot_days(conn)])
+    return figures + listing_figures(listings, today) + review_figures(bse_stats.review_history(conn), today)
+
+
+def daily_figures(days: list[MarketDay], cal: TradingCalendar, today: date) -> list[MarketFigure]:
+    """Monthly turnover and volume (every trading day stored), month-end caps and listed companies."""
+    by_month: dict[str, list[MarketDay]] = defaultdict(list)
+    for d in days:
+        by_month[_month(d.day)].append(d)
+    out: list[MarketFigure] = []
+    for month, rows in sorted(by_month.items()):
+        first = date(int(month[:4]), int(month[5:]), 1)
+        expected = set(cal.trading_days(first, min(today, _month_end(first))))
+        end = max(rows, key=lambda d: d.day)
+        if expected and expected <= {d.day for d in rows}:
+            inside = [d for d in rows if d.day in expected]
+            out.append(_figure(month, "turnover_yi", sum(d.turnover for d in inside) / 1e8, "亿元", SRC_DAILY, end.day))
+            out.append(
+                _figure(month, "volume_yi_shares", sum(d.volume for d in inside) / 1e8, "亿股", SRC_DAILY, end.day)
+            )
+        if end.day == max(expected, default=None):
+            if end.total_market_cap is not None:
+                out.append(
+                    _figure(month, "total_market_cap_yi", end.total_market_cap / 1e8, "亿元", SRC_DAILY, end.day)
+                )
+            if end.float_market_cap is not None:
+                out.append(
+                    _figure(month, "float_market_cap_yi", end.float_market_cap / 1e8, "亿元", SRC_DAILY, end.day)
+                )
+            if end.listed_companies is not None:
+                out.append(_figure(month, "listed_companies", float(end.listed_companies), "家", SRC_DAILY, end.day))
+    return out
+
+
+def median_pe(quotes: list[StockQuote]) -> float | None:
+    """The median of the positive PEs of a snapshot (loss makers have no meaningful PE)."""
+    pes = [q.pe for q in quotes if q.pe is not None and q.pe > 0]
+    return statistics.median(pes) if pes else None
+
+
+def snapshot_figures(snapshots: list[list[StockQuote]]) -> list[MarketFigure]:
+    """Per month (its last snapshot): stocks quoted, median PE and its percentile among all earlier snapshots."""
+    medians: list[tuple[date, float]] = []
+    last: dict[str, tuple[date, list[StockQuote], float | None]] = {}
+    for quotes in snapshots:
+        if not quotes:
+            continue
+        day, value = quotes[0].day, median_pe(quotes)
+        if value is not None:
+            medians.append((day, value))
+        last[_month(day)] = (day, quotes, value)
+    out: list[MarketFigure] = []
+    for month, (day, quotes, value) in sorted(last.items()):
+        out.append(_figure(month, "quoted_stocks", float(len(quotes)), "家", SRC_SPOT, day))
+        if value is None:
+            continue
+        out.append(_figure(month, "median_pe", value, "倍", SRC_SPOT, day))
+        history = [v for d, v in medians if d <= day]
+        out.append(_figure(month, "median_pe_pctile", percentile(value, history), "%", SRC_SPOT, day))
+        out.append(_figure(month, "median_pe_snapshots", float(len(history)), "个", SRC_SPOT, day))
+    return out
+
+
+def percentile(value: float, history: list[float]) -> float:
+    """Share of ``history`` at or below ``value``, in percent."""
+    return 100.0 * sum(1 for v in history if v <= value) / len(history) if history else 0.0
+
+
+def review_figures(history: list[ReviewState], today: date) -> list[MarketFigure]:
+    """Companies reaching each review stage per month, from the first month with a stored state."""
+    if not history:
+        return []
+    start = min(s.update_date for s in history)
+    out: list[MarketFigure] = []
+    month = date(start.year, start.month, 1)
+    while month <= today:
+        end = _month_end(month)
+        events = review.month_events(history, month, min(end, today))
+        as_of = min(end, today)
+        for stage, count in review.stage_counts(events).items():
+            out.append(_figure(_month(month), review.METRICS[stage], float(count), "家", SRC_REVIEW, as_of))
+        month = end + timedelta(days=1)
+    return out
+
+
+def compute_industry_returns(conn: sqlite3.Connection, cal: TradingCalendar, today: date) -> list[IndustryReturn]:
+    """CSRC industry month returns from month-end snapshots and the listed-company industries."""
+    industries = {c.code: c.industry for c in bse_stats.companies(conn) if c.industry}
+    ends = month_end_snapshots(bse_stats.snapshot_days(conn), cal, today)
+    out: list[IndustryReturn] = []
+    for month, (before, after) in sorted(ends.items()):
+        out += industry_returns(month, bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, after), industries)
+    return out
+
+
+def month_end_snapshots(days: list[date], cal: TradingCalendar, today: date) -> dict[str, tuple[date, date]]:
+    """Month → (previous month-end snapshot day, its own month-end snapshot day), where both exist."""
+    stored = set(days)
+    out: dict[str, tuple[date, date]] = {}
+    for day in days:
+        end = cal.previous_trading_day(_month_end(day) + timedelta(days=1))
+        if day != end or end > today:
+            continue
+        before = cal.previous_trading_day(date(day.year, day.month, 1))
+        if before in stored:
+            out[_month(day)] = (before, day)
+    return out
+
+
+def industry_returns(
+    month: str, before: list[StockQuote], after: list[StockQuote], industries: dict[str, str]
+) -> list[IndustryReturn]:
+    """Equal-weighted mean return per industry of the stocks priced in both snapshots."""
+    start = {q.code: q.price for q in before if q.price}
+    groups: dict[str, list[float]] = defaultdict(list)
+    for q in after:
+        base, industry = start.get(q.code), industries.get(q.code)
+        if base and q.price and industry:
+            groups[industry].append((q.price / base - 1) * 100)
+    as_of = after[0].day if after else date.min
+    return [
+        IndustryReturn(month=month, industry=name, return_pct=statistics.fmean(rets), stocks=len(rets), as_of=as_of)
+        for name, rets in groups.items()
+    ]
+
+
+def stock_moves(before: list[StockQuote], after: list[StockQuote]) -> list[tuple[StockQuote, float]]:
+    """Each stock priced in both snapshots with its return in percent, best first."""
+    start = {q.code: q.price for q in before if q.price}
+    moves = [(q, (q.price / start[q.code] - 1) * 100) for q in after if q.price and start.get(q.code)]
+    return sorted(moves, key=lambda m: -m[1])
 
 
 def bse50_figures(closes: list[tuple[date, float]], amounts: dict[date, float]) -> list[MarketFigure]:
@@ -81,5 +229,25 @@ def _figure(month: str, metric: str, value: float, unit: str, source: str, as_of
     return MarketFigure(month=month, metric=metric, value=round(value, 6), unit=unit, source=source, as_of=as_of)
 
 
+def _month_end(day: date) -> date:
+    nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
 def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def market_extras(config: Config, conn: sqlite3.Connection, month: str) -> bse_market.MarketExtras:
+    """What the report's market sections need beyond the monthly figures (read once, handed down)."""
+    cal = calendar_for(config)
+    year, mon = int(month[:4]), int(month[5:])
+    end = cal.previous_trading_day(_month_end(date(year, mon, 1)) + timedelta(days=1))
+    before = cal.previous_trading_day(date(year, mon, 1))
+    days = set(bse_stats.snapshot_days(conn))
+    moves = (
+        stock_moves(bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, end)) if {before, end} <= days else []
+    )
+    return bse_market.MarketExtras(
+        industries=bse_stats.industry_returns(conn, month), reviews=bse_stats.review_history(conn), moves=moves
+    )

@@ -19,14 +19,13 @@ from matplotlib import font_manager
 
 from reportbot.domain import BacktestRow
 from reportbot.model.backtest import STRATEGY_PERFECT
-from reportbot.render.fonts import CjkFont
+from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont
 
 _registered: set[str] = set()
 RED = "#b22222"
 GREEN = "#2e8b57"
 BLUE = "#5b7fb0"
 GREY = "#8a8f98"
-FALLBACK_FAMILY = "Noto Sans CJK SC"  # characters outside the prepared subset
 
 
 def use_font(font: CjkFont) -> None:
@@ -125,10 +124,13 @@ def return_distribution_chart(font: CjkFont, history: Sequence[float], month: Se
         step = 25.0 if hi - lo <= 800 else 50.0
         start = step * (lo // step)
         bins = [start + step * k for k in range(int((hi - start) // step) + 2)]
-        ax.hist(list(history), bins=bins, color="#c9d6e8", edgecolor="white", label=f"全部新股（{len(history)}只）")
+        ax.hist(list(history), bins=bins, color="#c9d6e8", edgecolor="white", label=f"已上市新股（{len(history)}只）")
         for value in month:
             ax.axvline(value, color=RED, linewidth=1.0, alpha=0.8)
-        ax.plot([], [], color=RED, label=f"本月新股（{len(month)}只）")
+        if month:
+            ax.plot([], [], color=RED, label=f"本月新股（{len(month)}只）")
+        else:  # no listings this month: say so instead of a zero legend
+            ax.text(0.99, 0.95, "本月无新股上市", transform=ax.transAxes, ha="right", va="top", fontsize=8, color=GREY)
         ax.axvline(0, color="#333", linewidth=0.8)
         ax.set_xlabel("首日涨幅（%）")
         ax.set_ylabel("只数")
@@ -190,7 +192,7 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> str:
                 total += item.profit_cny / 1e4
                 cumulative.append(total)
             line = ax.plot([str(r.year) for r in items], cumulative, marker="o", markersize=3, label=name)[0]
-            if name == STRATEGY_PERFECT:  # the hindsight ceiling: a reference, not a strategy
+            if name.endswith(STRATEGY_PERFECT):  # the hindsight ceiling: a reference, not a strategy
                 line.set_color(GREY)
                 line.set_linestyle("--")
         ax.axhline(0, color="#333", linewidth=0.8)
@@ -205,5 +207,5 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> str:
 
 def _svg(fig: plt.Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", dpi=200)  # dpi only affects rasterized artists
+    fig.savefig(buf, format="svg", dpi=200, metadata={"Date": None})  # dpi: rasterized artists only; no timestamp
     return buf.getvalue()

@@ -31,6 +31,7 @@ CANDIDATES = (
 INSTALL_HINT = "install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) or set [fonts].cjk_font"
 
 PREPARED_FAMILY = "Reportbot Sans SC"
+FALLBACK_FAMILY = "Noto Sans CJK SC"  # characters outside the prepared subset
 PREP_VERSION = "1"  # bump when the subset or the conversion changes
 # Characters outside GB2312 that our texts use (typographic marks) or that occur in BSE company names.
 EXTRA_CHARS = "–—−‰≤≥×÷±→←↑↓·…“”‘’•●○■□▲△▼▽★☆※°℃①②③④⑤⑥⑦⑧⑨⑩峆昇橦"

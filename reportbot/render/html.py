@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 
@@ -11,6 +12,28 @@ from reportbot import zhfmt
 from reportbot.errors import RenderError
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+URL_TEXT_MAX = 48  # characters of host + path shown for a link (the full address stays in the PDF link)
+
+
+def with_unit(value: float | None, unit: str, digits: int = 2) -> str:
+    """``12.3`` → ``12.30亿元``; missing → 暂缺 alone (a unit only ever follows a number)."""
+    return zhfmt.MISSING if value is None else f"{zhfmt.num(value, digits)}{unit}"
+
+
+def signed(value: float | None, digits: int = 2) -> str:
+    """``139.78`` → ``+139.78`` with a true minus sign; missing → 暂缺."""
+    return zhfmt.MISSING if value is None else f"{value:+,.{digits}f}".replace("-", "−")
+
+
+def short_url(url: str) -> str:
+    """Host and decoded path of ``url``, shortened with … (no query string, no scheme)."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url
+    text = parts.netloc.removeprefix("www.") + unquote(parts.path).rstrip("/")
+    return text if len(text) <= URL_TEXT_MAX else text[: URL_TEXT_MAX - 1] + "…"
 
 
 def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
@@ -34,6 +57,9 @@ def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
         day_week=zhfmt.day_week,
         month_zh=zhfmt.month_zh,
         stamp=zhfmt.stamp,
+        unit=with_unit,
+        signed=signed,
+        short_url=short_url,
     )
     env.globals["MISSING"] = zhfmt.MISSING
     return env

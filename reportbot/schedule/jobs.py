@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 AdminNotify = Callable[[str], None]
 _DETAIL_MAX = 500
+_ADMIN_LINES = 20  # failures listed in one admin message
 _RUNNERS: dict[str, JobRunner] = {}
 
 
@@ -111,7 +112,9 @@ class JobRunner:
             log.info("job %s: ok %s", name, detail)
         else:
             log.error("job %s: %s: %s", name, result.outcome, error)
-            lines = "\n".join(f"- {f}" for f in result.failures)
+            shown = result.failures[:_ADMIN_LINES]
+            more = len(result.failures) - len(shown)
+            lines = "\n".join([f"- {f}" for f in shown] + ([f"- ……另有 {more} 项"] if more else []))
             when = f"{self.now():%Y-%m-%d %H:%M}"
             self.notify_admins(f"⚠️ reportbot 任务 {name} {OUTCOME_ZH[result.outcome]}（{when} 北京时间）：\n{lines}")
         return RunResult(name, str(result.outcome), detail=detail, error=error, run_id=run_id)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Protocol
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import IndexBar, Ipo, MarginBalance
+from reportbot.domain import IndexBar, Ipo, ListedCompany, MarginBalance, MarketDay, ReviewState, StockQuote
 from reportbot.sources.http import HttpClient, RawPage
 
 
@@ -30,6 +30,10 @@ class FetchRequest:
     days: tuple[date, ...] = ()
 
 
+DAYS_MONTH_ENDS = "month_ends"  # the last trading day of each month (margin balance)
+DAYS_TRADING = "trading_days"  # every trading day (daily market totals)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Parsed:
     """Validated records from one fetch."""
@@ -37,11 +41,16 @@ class Parsed:
     ipos: list[Ipo] = field(default_factory=list)
     bars: list[IndexBar] = field(default_factory=list)
     margins: list[MarginBalance] = field(default_factory=list)
+    days: list[MarketDay] = field(default_factory=list)
+    quotes: list[StockQuote] = field(default_factory=list)
+    companies: list[ListedCompany] = field(default_factory=list)
+    reviews: list[ReviewState] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         """Number of records of any kind."""
-        return len(self.ipos) + len(self.bars) + len(self.margins)
+        kinds = (self.ipos, self.bars, self.margins, self.days, self.quotes, self.companies, self.reviews)
+        return sum(len(k) for k in kinds)
 
 
 class Source(Protocol):
@@ -67,6 +76,11 @@ class Source(Protocol):
         """Whether fetch asks for ``FetchRequest.days`` one by one."""
         ...
 
+    @property
+    def day_kind(self) -> str:
+        """Which days ``FetchRequest.days`` lists: ``DAYS_MONTH_ENDS`` or ``DAYS_TRADING``."""
+        ...
+
     def fetch(self, client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
         """Download the raw pages."""
         ...
@@ -86,6 +100,7 @@ class Feed:
     fetch_fn: Callable[[HttpClient, SourcesConfig, FetchRequest], list[RawPage]]
     parse_fn: Callable[[Sequence[RawPage]], Parsed]
     needs_days: bool = False
+    day_kind: str = DAYS_MONTH_ENDS
 
     def fetch(self, client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
         """Download the raw pages."""

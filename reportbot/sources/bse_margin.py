@@ -1,8 +1,9 @@
 """bse.cn ``/rzrqjyyexxController/summaryInfoResult.do``: the BSE-wide margin (两融) summary of one day.
 
 JSONP ``cb([[{"rzmreRound": .., "rzyeRound": .., "rqyeRound": .., "rzrqyeRound": ..}], "YYYY-MM-DD"])``
-(the date may be single-quoted). Amounts are in CNY (元); one request per requested trading day (the
-pipeline asks for month ends, which is what the monthly statistics need).
+(the date may be single-quoted). The ``*Round`` amounts are in 万元 (akshare ``stock_margin_bse`` doc
+sample: 融资余额 835758.44 万元) and are stored in CNY; one request per requested trading day (the pipeline
+asks for month ends, which is what the monthly statistics need).
 """
 
 from __future__ import annotations
@@ -13,27 +14,32 @@ from datetime import date
 from reportbot.config import SourcesConfig
 from reportbot.domain import MarginBalance
 from reportbot.errors import SourceError
+from reportbot.sources import bse_site
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import Record, expect, load_jsonp
 
 NAME = "bse_margin"
 PATH = "/rzrqjyyexxController/summaryInfoResult.do"
+LANDING = "/disclosure/rzrq_trans_list.html"
 CALLBACK = "reportbotMargin"
 FIRST_DAY = date(2022, 1, 1)
 REQUIRED = ("rzyeRound", "rzrqyeRound")
-LOW_CNY, HIGH_CNY = 1e8, 1e12  # BSE margin balances are in the billions of CNY
+WAN = 1e4
+LOW_WAN, HIGH_WAN = 1e4, 1e8  # 1e8..1e12 CNY: BSE margin balances are in the billions of CNY
 
 
 def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
     """One request per day in ``request.days`` on or after ``since``."""
-    url = settings.bse_base_url.rstrip("/") + PATH
-    headers = {"Referer": settings.bse_base_url.rstrip("/") + "/disclosure/rzrq_trans_list.html"}
     since = max(request.since or FIRST_DAY, FIRST_DAY)
+    days = [day for day in request.days if day >= since]
+    if not days:
+        return []
+    headers = bse_site.page_headers(client, settings, NAME, LANDING)
+    url = bse_site.url(settings, PATH)
     return [
         client.get(NAME, url, {"callback": CALLBACK, "transDate": day.isoformat(), "page": 0}, headers=headers)
-        for day in request.days
-        if day >= since
+        for day in days
     ]
 
 
@@ -67,13 +73,15 @@ def parse_page(page: RawPage, index: int) -> MarginBalance | None:
     if len(rows) != 1:
         raise SourceError(NAME, f"expected one summary row on {day}", field="rows", value=len(rows))
     rec = Record(NAME, rows[0], REQUIRED, f"summary of {day}")
-    total = rec.number("rzrqyeRound", positive=True, low=LOW_CNY, high=HIGH_CNY, numeric_text=True)
-    financing = rec.number("rzyeRound", positive=True, low=LOW_CNY, high=HIGH_CNY, numeric_text=True)
+    total = rec.number("rzrqyeRound", positive=True, low=LOW_WAN, high=HIGH_WAN, numeric_text=True)
+    financing = rec.number("rzyeRound", positive=True, low=LOW_WAN, high=HIGH_WAN, numeric_text=True)
     if total is None:
         raise rec.error("rzrqyeRound", None, "required value is empty")
     if financing is not None and financing > total * 1.0001:
         raise rec.error("rzyeRound", financing, f"financing balance exceeds the total margin balance {total:g}")
-    return MarginBalance(day=day, financing_balance=financing, margin_balance_total=total)
+    return MarginBalance(
+        day=day, financing_balance=None if financing is None else financing * WAN, margin_balance_total=total * WAN
+    )
 
 
 SOURCE = Feed(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reportbot.domain import (
+    BSE50_LAUNCH,
     IPO_DATE_FIELDS,
     IPO_FIELDS,
     IPO_NUMBER_FIELDS,
@@ -147,6 +148,8 @@ def load_market_points(directory: Path | None = None) -> BundledPoints:
     digest = hashlib.sha256()
     points: list[MarketPoint] = []
     for row in _read_csv(directory / BSE50_POINTS_FILE, digest):
+        if row.get("date", "").strip() < BSE50_LAUNCH.isoformat():
+            continue  # point in time: 北证50 was first published on its launch day; earlier values are a backfill
         note = "; ".join(t for t in (row.get("kind", ""), row.get("note", "")) if t)
         for column, metric, unit in (("close", "bse50_close", "点"), ("pct_change", "bse50_change_pct", "%")):
             point = _point(row, column, metric, unit, note, BSE50_POINTS_FILE)

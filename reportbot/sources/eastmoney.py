@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from reportbot.config import SourcesConfig
 from reportbot.errors import SourceError
@@ -14,6 +15,7 @@ from reportbot.sources.validate import expect, load_json
 
 MAX_PAGES = 200  # a safety net against a server that keeps announcing more pages
 _EMPTY_MESSAGE = "数据为空"
+_EMPTY_CODE = 9201  # {"success": false, "message": "返回数据为空", "code": 9201}: nothing matches the filter
 
 
 def fetch_report(
@@ -68,14 +70,18 @@ def report_rows(source: str, pages: Sequence[RawPage]) -> Iterator[tuple[str, An
         SourceError: an HTML page, broken JSON, ``success`` false, or a ``result`` without ``data``/``pages``.
     """
     announced: int | None = None
+    count: Any = None
+    counted = 0
     for index, page in enumerate(pages, start=1):
         payload = expect(source, load_json(source, page), dict, f"page {index}")
         if payload.get("success") is not True:
             message = str(payload.get("message", ""))
-            if index == 1 and len(pages) == 1 and _EMPTY_MESSAGE in message:
-                return  # the report has no rows for this filter
+            empty = _EMPTY_MESSAGE in message or payload.get("code") == _EMPTY_CODE
+            if empty and index == 1 and len(pages) == 1 and is_incremental(page.url):
+                return  # an incremental query: nothing new since the date in its filter
+            what = "no data for a full-history query" if empty else "report failed"
             raise SourceError(
-                source, f"report failed: {message or 'no message'}", field="success", value=payload.get("success")
+                source, f"{what}: {message or 'no message'}", field="success", value=payload.get("success")
             )
         result = expect(source, payload.get("result"), dict, "result")
         pages_value = expect(source, result.get("pages"), int, "result.pages")
@@ -87,9 +93,30 @@ def report_rows(source: str, pages: Sequence[RawPage]) -> Iterator[tuple[str, An
         rows = expect(source, result.get("data"), list, "result.data")
         if not rows and index <= pages_value:
             raise SourceError(source, f"page {index} of {pages_value} is empty", field="result.data", value=[])
+        if index > 1 and result.get("count") != count:
+            raise SourceError(
+                source, f"page {index} announces a different row count", field="result.count", value=result.get("count")
+            )
+        count = result.get("count")
+        counted += len(rows)
         for number, row in enumerate(rows, start=1):
             yield f"page {index} row {number}", row
     if announced is not None and len(pages) < min(announced, MAX_PAGES):
         raise SourceError(
             source, f"only {len(pages)} of {announced} pages received", field="result.pages", value=announced
         )
+    _check_count(source, count, counted, announced, len(pages))
+
+
+def is_incremental(url: str) -> bool:
+    """Whether a request's ``filter`` restricts a date column from a day on (``(COL>='YYYY-MM-DD')``)."""
+    values = parse_qs(urlsplit(url).query).get("filter", [])
+    return any(">=" in v for v in values)
+
+
+def _check_count(source: str, count: Any, counted: int, announced: int | None, received: int) -> None:
+    """``result.count`` (when given) must equal the rows of all pages, and fit the announced page count."""
+    if count is None or announced is None or received < announced:
+        return
+    if isinstance(count, bool) or not isinstance(count, int) or count != counted:
+        raise SourceError(source, f"{counted} rows received on {received} pages", field="result.count", value=count)

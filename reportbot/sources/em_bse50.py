@@ -7,20 +7,22 @@ amplitude", ...]}}``; levels in points, volume and amount (CNY) stored as given.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Sequence
 from datetime import date
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import IndexBar
+from reportbot.domain import BSE50_LAUNCH, IndexBar
 from reportbot.errors import SourceError
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import expect, load_json
 
+log = logging.getLogger(__name__)
 NAME = "em_bse50"
 CODE = "899050"
 SECID = f"0.{CODE}"
-FIRST_DAY = date(2022, 4, 29)  # index base day (backfilled history starts here)
+FIRST_DAY = BSE50_LAUNCH  # the base day is 2022-04-29, but bars before the launch are a later backfill
 LOW, HIGH = 100.0, 20000.0  # plausible index levels in points (base 1000)
 
 
@@ -52,7 +54,11 @@ def parse(pages: Sequence[RawPage]) -> Parsed:
         if code != CODE:
             raise SourceError(NAME, f"answer is for another security than {CODE}", field="data.code", value=code)
         lines = expect(NAME, data.get("klines"), list, "data.klines")
-        bars += [parse_line(line, f"klines[{i}]") for i, line in enumerate(lines)]
+        parsed = [parse_line(line, f"klines[{i}]") for i, line in enumerate(lines)]
+        early = [b for b in parsed if b.day < BSE50_LAUNCH]
+        if early:
+            log.info("%s: %d backfilled bars before %s dropped (not point in time)", NAME, len(early), BSE50_LAUNCH)
+        bars += [b for b in parsed if b.day >= BSE50_LAUNCH]
     for before, after in itertools.pairwise(bars):
         if after.day <= before.day:
             raise SourceError(

@@ -1,6 +1,7 @@
 """Eastmoney ``RPTA_APP_IPOAPPLY`` filtered to the BSE: a second view of the same IPOs for cross-checking.
 
-Units (``../shared/data/API_ENDPOINTS.md`` §1b): shares, CNY, rates and returns in percent. Every row
+Units (``../shared/data/API_ENDPOINTS.md`` §1b): shares (``ISSUE_NUM`` in 万股), CNY, rates and returns in
+percent. Every row
 must carry the BSE market code; a row of another market means the filter was ignored.
 """
 
@@ -68,17 +69,21 @@ def parse_row(rec: Record) -> Ipo:
     close = rec.number("CLOSE_PRICE", positive=True, high=10000)
     ret = rec.number("LD_CLOSE_CHANGE", low=-100, high=10000)
     check_first_day_return(rec, "LD_CLOSE_CHANGE", ret, close, price)
-    total = rec.number("ISSUE_NUM", positive=True, low=1e5)
+    # ISSUE_NUM is in 万股 (akshare stock_ipo_info / 新股申购 doc sample: 1427.1; 2092.0 for 920086),
+    # while ONLINE_ISSUE_NUM is in shares: the online tranche can never exceed the whole issue.
+    total = rec.number("ISSUE_NUM", positive=True, low=10, high=1e6)
+    if total is not None and online is not None and online > total * 1e4 * 1.001:
+        raise rec.error("ISSUE_NUM", total, f"smaller than the online tranche {online:g} shares (not in 万股?)")
     return Ipo(
         code=code,
-        name=rec.text("SECURITY_NAME", required=True) or "",
+        name=rec.name("SECURITY_NAME"),
         apply_code=rec.code("APPLY_CODE", required=False),
         apply_date=apply_date,
         listing_date=listing,
         issue_price=price,
         issue_pe=rec.number("AFTER_ISSUE_PE", positive=True, high=1000),
         industry_pe=rec.number("INDUSTRY_PE_NEW", positive=True, high=1000),
-        total_issue_shares_wan=total / 1e4 if total else None,
+        total_issue_shares_wan=total,
         online_issue_shares=online,
         subscription_cap_shares=rec.number("ONLINE_APPLY_UPPER", positive=True),
         online_valid_accounts=rec.number("ONLINE_VA_NUM", positive=True),

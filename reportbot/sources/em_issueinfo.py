@@ -65,7 +65,7 @@ def parse_row(rec: Record) -> Ipo:
     started = listing or apply_date
     return Ipo(
         code=code,
-        name=rec.text("SECURITY_NAME_ABBR", required=True) or "",
+        name=rec.name("SECURITY_NAME_ABBR"),
         segment=SEGMENT_SELECT if started is not None and started < BSE_OPENING else SEGMENT_BSE,
         apply_code=rec.code("APPLY_CODE", required=False),
         apply_date=apply_date,

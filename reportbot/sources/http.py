@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -32,10 +32,17 @@ class RawPage:
     body: bytes
     status: int
     content_type: str = ""
+    form: str = ""  # the urlencoded form of a POST request ("" for GET)
 
     def text(self, encoding: str = "utf-8") -> str:
         """The body decoded (a BOM is dropped); undecodable bytes are replaced."""
         return self.body.decode(encoding, errors="replace").lstrip("\ufeff")
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the ``Content-Type`` header declares (lower case), if any."""
+        match = re.search(r"charset=[\"']?([\w.-]+)", self.content_type, flags=re.I)
+        return match.group(1).lower() if match else None
 
 
 class HttpClient:
@@ -56,6 +63,7 @@ class HttpClient:
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_request: dict[str, float] = {}
+        self._warmed: set[str] = set()
         self.requests_made = 0
 
     def close(self) -> None:
@@ -75,15 +83,66 @@ class HttpClient:
         Raises:
             SourceError: the server kept failing, answered 4xx, or could not be reached.
         """
+        return self._request(source, "GET", url, params=params, headers=headers)
+
+    def post(
+        self,
+        source: str,
+        url: str,
+        form: Sequence[tuple[str, str | int]],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawPage:
+        """POST a urlencoded ``form`` (kept with the page, so a raw file says what was asked).
+
+        Raises:
+            SourceError: as :meth:`get`.
+        """
+        return self._request(source, "POST", url, params=params, headers=headers, form=urlencode(list(form)))
+
+    def warm_up(self, source: str, url: str) -> None:
+        """Load a site's landing page once per run so the session holds its cookies (as a browser would).
+
+        Raises:
+            SourceError: the page is unreachable, an HTTP error, or the site's anti-bot page (访问验证).
+        """
+        if url in self._warmed:
+            return
+        page = self._request(source, "GET", url, headers={"Accept": "text/html"})
+        if is_anti_bot(page.text()):
+            raise SourceError(
+                source, f"anti-bot verification page (访问验证) instead of {url}", field="body", value="访问验证"
+            )
+        self._warmed.add(url)
+
+    def _request(
+        self,
+        source: str,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        form: str = "",
+    ) -> RawPage:
         attempts = max(1, self.settings.retries + 1)
         last_error = ""
+        sent_headers = dict(headers or {})
+        if form:
+            sent_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
         for attempt in range(attempts):
             if attempt:
                 self._backoff(source, attempt, attempts, last_error)
             self._pace(url)
             try:
-                response = self.session.get(
-                    url, params=dict(params or {}), headers=dict(headers or {}), timeout=self.settings.timeout_s
+                response = self.session.request(
+                    method,
+                    url,
+                    params=dict(params or {}),
+                    data=form or None,
+                    headers=sent_headers,
+                    timeout=self.settings.timeout_s,
                 )
             except requests.RequestException as exc:
                 last_error = f"{type(exc).__name__}: {_short(exc)}"
@@ -100,6 +159,7 @@ class HttpClient:
                 body=response.content,
                 status=response.status_code,
                 content_type=response.headers.get("Content-Type", ""),
+                form=form,
             )
         raise SourceError(source, f"{_host(url)} unreachable after {attempts} attempts ({last_error}); url {url}")
 
@@ -116,6 +176,15 @@ class HttpClient:
             if wait > 0:
                 self._sleep(wait)
         self._last_request[host] = self._monotonic()
+
+
+ANTI_BOT_MARKERS = ("访问验证", "安全验证", "滑动验证")
+
+
+def is_anti_bot(text: str) -> bool:
+    """Whether a body is a site's bot-check page (访问验证) rather than data."""
+    head = text[:4000]
+    return any(marker in head for marker in ANTI_BOT_MARKERS)
 
 
 def _host(url: str) -> str:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from reportbot.errors import ConfigError
-from reportbot.sources import bse_margin, bse_newshare, em_bse50, em_ipoapply, em_issueinfo
+from reportbot.sources import (
+    bse_daily,
+    bse_listed,
+    bse_margin,
+    bse_newshare,
+    em_bse50,
+    em_bse_spot,
+    em_ipo_review,
+    em_ipoapply,
+    em_issueinfo,
+)
 from reportbot.sources.base import Source
 
 SOURCES: dict[str, Source] = {
@@ -14,6 +24,10 @@ SOURCES: dict[str, Source] = {
         bse_newshare.SOURCE,
         em_bse50.SOURCE,
         bse_margin.SOURCE,
+        bse_daily.SOURCE,
+        bse_listed.SOURCE,
+        em_bse_spot.SOURCE,
+        em_ipo_review.SOURCE,
     )
 }
 

@@ -15,24 +15,60 @@ from typing import Any
 
 from reportbot.domain import TZ, Ipo
 from reportbot.errors import SourceError
-from reportbot.sources.http import RawPage
+from reportbot.sources.http import RawPage, is_anti_bot
 
 _CODE = re.compile(r"^\d{6}$")
 _LEGACY = re.compile(r"^(83|87|43)\d{4}$")
 _EM_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2})?$")
+# Security and company names: 2-20 characters, CJK or Latin letters, digits and the few marks real names
+# carry (*ST, N/C prefixes, A/B, full-width brackets, middle dot); no markup, no control characters.
+_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9*＊·\-－()（）&＆ ]{2,20}$")
+_INDUSTRY = re.compile(r"^[\u4e00-\u9fff、，,（）()A-Za-z0-9 ]{2,30}$")
+_COMPANY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9*＊·\-－()（）&＆ ]{2,60}$")
 
 
 def _snippet(text: str, n: int = 60) -> str:
     return " ".join(text[:n].split())
 
 
+def decode_body(source: str, page: RawPage) -> str:
+    """The body as text in its declared charset (default UTF-8); bytes that do not decode raise.
+
+    A GBK body served without a charset would otherwise turn every Chinese name into mojibake.
+    """
+    charset = page.charset or "utf-8"
+    try:
+        text = page.body.decode(charset)
+    except LookupError:
+        raise SourceError(source, f"unknown charset declared by {page.url}", field="charset", value=charset) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            source,
+            f"body is not valid {charset} at byte {exc.start} (another encoding such as GBK?) from {page.url}",
+            field="body",
+            value=page.body[max(0, exc.start - 4) : exc.start + 4].hex(),
+        ) from None
+    return text.lstrip("\ufeff")
+
+
+def _reject_html(source: str, page: RawPage, text: str, what: str) -> None:
+    if is_anti_bot(text):
+        raise SourceError(
+            source,
+            f"anti-bot verification page (访问验证) instead of {what} from {page.url}",
+            field="body",
+            value="访问验证",
+        )
+    if text.startswith("<"):
+        raise SourceError(source, f"HTML page instead of {what} from {page.url}", field="body", value=_snippet(text))
+
+
 def load_json(source: str, page: RawPage) -> Any:
     """Decode a JSON body; an HTML error page or truncated JSON raises with where it broke."""
-    text = page.text().strip()
+    text = decode_body(source, page).strip()
     if not text:
         raise SourceError(source, f"empty response from {page.url}", field="body", value="")
-    if text.startswith("<"):
-        raise SourceError(source, f"HTML page instead of JSON from {page.url}", field="body", value=_snippet(text))
+    _reject_html(source, page, text, "JSON")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -43,9 +79,8 @@ def load_json(source: str, page: RawPage) -> Any:
 
 def load_jsonp(source: str, page: RawPage, callback: str) -> Any:
     """Decode ``callback(<json>)``; a different callback name, HTML or broken JSON raises."""
-    text = page.text().strip()
-    if text.startswith("<"):
-        raise SourceError(source, f"HTML page instead of JSONP from {page.url}", field="body", value=_snippet(text))
+    text = decode_body(source, page).strip()
+    _reject_html(source, page, text, "JSONP")
     match = re.match(r"^([A-Za-z_$][\w$.]*)\s*\((.*)\)\s*;?$", text, flags=re.S)
     if match is None:
         raise SourceError(source, f"not a JSONP response from {page.url}", field="body", value=_snippet(text))
@@ -110,6 +145,23 @@ class Record:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise self.error(key, value, "expected text")
         return str(value).strip()
+
+    def name(self, key: str, *, company: bool = False) -> str:
+        """A security name (2-20 characters) or company name (up to 60): CJK, Latin, digits, no markup."""
+        value = self.text(key, required=True) or ""
+        pattern = _COMPANY if company else _NAME
+        if not pattern.match(value):
+            shown = value if len(value) <= 40 else f"{value[:20]}...({len(value)} characters)"
+            limit = 60 if company else 20
+            raise self.error(key, shown, f"not a plausible name (2-{limit} CJK/Latin characters, no markup)")
+        return value
+
+    def industry(self, key: str) -> str | None:
+        """A CSRC industry name (2-30 characters, no markup); None when empty."""
+        value = self.text(key)
+        if value is not None and not _INDUSTRY.match(value):
+            raise self.error(key, value[:40], "not a plausible CSRC industry name")
+        return value
 
     def code(self, key: str, *, required: bool = True) -> str | None:
         """A six-digit security code."""

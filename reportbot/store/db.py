@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from reportbot.errors import DataError
-from reportbot.store import deliveries, fetches, ipos, market, runs, subscribers
+from reportbot.store import bse_stats, deliveries, fetches, ipos, market, runs, subscribers
 
-_SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs)
+_SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs, bse_stats)
 REQUIRED_TABLES = ("ipos", "job_runs")
 _WAY_OUT = "restore a backup with `reportbot restore FILE`"
 

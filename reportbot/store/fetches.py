@@ -213,10 +213,14 @@ def _last(conn: sqlite3.Connection, source: str, *, ok: bool) -> FetchRecord | N
 
 
 def source_rows(conn: sqlite3.Connection, source: str) -> int:
-    """Records currently holding at least one value from ``source`` (IPOs, index bars, margin days)."""
+    """Records currently holding at least one value from ``source`` (IPOs and every market table)."""
     sql = (
         "SELECT (SELECT COUNT(DISTINCT code) FROM field_sources WHERE source = :s)"
         " + (SELECT COUNT(*) FROM index_daily WHERE source = :s)"
         " + (SELECT COUNT(*) FROM margin_daily WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM market_daily WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM stock_snapshots WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM listed_companies WHERE source = :s)"
+        " + (SELECT COUNT(*) FROM review_states WHERE source = :s)"
     )
     return int(conn.execute(sql, {"s": source}).fetchone()[0])

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from reportbot.domain import IndexBar, MarginBalance, MarketFigure, MarketPoint
+from reportbot.domain import BSE50_LAUNCH, IndexBar, MarginBalance, MarketFigure, MarketPoint
+from reportbot.errors import DataError
 from reportbot.store.ipos import UpsertResult
 
 SCHEMA: tuple[str, ...] = (
@@ -107,6 +108,8 @@ def upsert_index_bars(conn: sqlite3.Connection, bars: Iterable[IndexBar], *, sou
     """Insert new bars and update revised ones (call inside a transaction)."""
     counts = [0, 0, 0]
     for bar in bars:
+        if bar.code == BSE50 and bar.day < BSE50_LAUNCH:
+            raise DataError(f"index_daily: {BSE50} bar of {bar.day} is before the index existed ({BSE50_LAUNCH})")
         values = {
             "open": bar.open,
             "close": bar.close,
@@ -116,7 +119,7 @@ def upsert_index_bars(conn: sqlite3.Connection, bars: Iterable[IndexBar], *, sou
             "amount": bar.amount,
             "source": source,
         }
-        counts[_upsert(conn, "index_daily", {"code": bar.code, "day": bar.day.isoformat()}, values)] += 1
+        counts[upsert_row(conn, "index_daily", {"code": bar.code, "day": bar.day.isoformat()}, values)] += 1
     return UpsertResult(*counts)
 
 
@@ -129,7 +132,7 @@ def upsert_margins(conn: sqlite3.Connection, margins: Iterable[MarginBalance], *
             "margin_balance_total": m.margin_balance_total,
             "source": source,
         }
-        counts[_upsert(conn, "margin_daily", {"day": m.day.isoformat()}, values)] += 1
+        counts[upsert_row(conn, "margin_daily", {"day": m.day.isoformat()}, values)] += 1
     return UpsertResult(*counts)
 
 
@@ -138,7 +141,7 @@ def upsert_monthly(conn: sqlite3.Connection, figures: Iterable[MarketFigure]) ->
     counts = [0, 0, 0]
     for f in figures:
         values = {"value": f.value, "unit": f.unit, "source": f.source, "as_of": f.as_of.isoformat()}
-        counts[_upsert(conn, "market_monthly", {"month": f.month, "metric": f.metric}, values)] += 1
+        counts[upsert_row(conn, "market_monthly", {"month": f.month, "metric": f.metric}, values)] += 1
     return UpsertResult(*counts)
 
 
@@ -147,12 +150,12 @@ def upsert_points(conn: sqlite3.Connection, points: Iterable[MarketPoint]) -> Up
     counts = [0, 0, 0]
     for p in points:
         keys = {"day": p.day.isoformat(), "metric": p.metric, "source": p.source}
-        counts[_upsert(conn, "market_points", keys, {"value": p.value, "unit": p.unit, "note": p.note})] += 1
+        counts[upsert_row(conn, "market_points", keys, {"value": p.value, "unit": p.unit, "note": p.note})] += 1
     return UpsertResult(*counts)
 
 
-def _upsert(conn: sqlite3.Connection, table: str, keys: Mapping[str, Any], values: Mapping[str, Any]) -> int:
-    """0 inserted, 1 updated, 2 unchanged."""
+def upsert_row(conn: sqlite3.Connection, table: str, keys: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+    """Insert or update one row of a keyed table: 0 inserted, 1 updated, 2 unchanged."""
     where = " AND ".join(f"{k} = ?" for k in keys)
     old = conn.execute(f"SELECT * FROM {table} WHERE {where}", list(keys.values())).fetchone()
     if old is None:

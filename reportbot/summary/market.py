@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlparse
 
 from reportbot import zhfmt
 from reportbot.domain import MarketFigure, MarketPoint
-from reportbot.summary import narrative
+from reportbot.summary import bse_market, narrative
 from reportbot.summary.monthly import month_bounds, previous_month
 
-FETCH_HINT = "离线数据集不含，运行 reportbot data fetch 获取"
-BSE50_MISSING = f"北证50日线未获取：{FETCH_HINT}"
-FIGURES_MISSING = f"北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）未获取：{FETCH_HINT}"
+FETCH_HINT = "离线数据未含该数据，联网更新数据后补齐"
+BSE50_MISSING = "离线数据未含北证50日线"
+FIGURES_MISSING = "离线数据未含北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）"
 
 METRIC_LABELS = {
     "turnover_yi": ("成交金额", "亿元"),
@@ -25,6 +25,8 @@ METRIC_LABELS = {
     "margin_balance_yi": ("两融余额", "亿元"),
     "bse50_change_pct": ("北证50月度涨跌幅", "%"),
     "bse50_pe": ("北证50市盈率", "倍"),
+    "float_market_cap_yi": ("流通市值", "亿元"),
+    "median_pe": ("全市场市盈率中位数", "倍"),
 }
 
 
@@ -93,6 +95,7 @@ class MarketView:
     figures: list[FigureLine]
     figures_reason: str
     points: list[MarketPoint]
+    bse: bse_market.BseMarketText = field(default_factory=bse_market.BseMarketText)
 
 
 def _month_end_close(series: Sequence[tuple[date, float]], month: str) -> float | None:
@@ -118,6 +121,7 @@ def build_market_view(
     figures: Sequence[MarketFigure],
     previous_figures: Sequence[MarketFigure],
     points: Sequence[MarketPoint],
+    extras: bse_market.MarketExtras | None = None,
 ) -> MarketView:
     """Summarise the stored market data of ``month`` (each part absent → a reason)."""
     close = _month_end_close(series, month)
@@ -150,6 +154,7 @@ def build_market_view(
         figures=lines,
         figures_reason="" if lines else FIGURES_MISSING,
         points=[p for p in points if first <= p.day <= last],
+        bse=bse_market.build(month, figures, previous_figures, extras or bse_market.MarketExtras()),
     )
 
 

@@ -13,14 +13,15 @@ from datetime import date, timedelta
 from reportbot.domain import Ipo, Prediction
 
 STAT_DEFINITIONS = (
-    "上市数量：上市日（listing_date）在当月的北交所新股只数",
-    "首日平均涨幅/中位数：当月上市新股首日涨幅（first_day_return_pct，收盘价相对发行价）的算术平均/中位数",
+    "上市数量：上市日在当月的北交所新股只数",
+    "首日平均涨幅/中位数：当月上市新股首日涨幅（首日收盘价相对发行价）的算术平均/中位数",
     "破发：首日涨幅低于0",
-    "募资总额：当月上市新股募集资金（raised_funds_yi）之和",
-    "发行市盈率/行业市盈率：issue_pe 与 industry_pe 之比的平均",
-    "网上中签率：online_winning_rate_pct 的平均（百分比）",
-    "冻结资金：单只新股网上申购冻结资金（frozen_funds_yi = 有效申购股数 × 发行价）的平均",
-    "首日换手率：first_day_turnover_pct 的平均",
+    "募资总额：当月上市新股募集资金之和",
+    "发行市盈率/行业市盈率：每只新股发行市盈率与所属行业市盈率之比的平均",
+    "网上中签率：当月上市新股网上发行中签率的平均（百分比）",
+    "冻结资金：单只新股网上申购冻结资金（有效申购股数 × 发行价）的平均",
+    "首日换手率：当月上市新股首日换手率的平均",
+    "行业：证监会行业分类；细分行业为数据源提供的更细分组，仅作补充",
 )
 
 
@@ -154,7 +155,7 @@ def ipo_rows(listed: Sequence[Ipo], predictions: dict[str, Prediction]) -> list[
             MonthlyIpoRow(
                 code=i.code,
                 name=i.name,
-                industry=i.industry_group_custom or i.csrc_industry,
+                industry=i.csrc_industry,
                 apply_date=i.apply_date,
                 listing_date=i.listing_date,
                 issue_price=i.issue_price,

@@ -66,6 +66,24 @@ def percentile_rank(value: float, history: Sequence[float]) -> float | None:
     return sum(1 for h in history if h <= value) / len(history) * 100
 
 
+MIN_HISTORY = 12  # months of history before a value is called high or low against it
+
+
+def position_phrase(value: float, history: Sequence[float]) -> str:
+    """Where ``value`` stands against ``history``: 创历史新高/新低 at the extremes, else its percentile band.
+
+    Empty when the history is shorter than :data:`MIN_HISTORY` months (too short to call anything high).
+    """
+    if len(history) < MIN_HISTORY:
+        return ""
+    if value > max(history):
+        return f"高于此前全部{len(history)}个月，创历史新高"
+    if value < min(history):
+        return f"低于此前全部{len(history)}个月，创历史新低"
+    rank = percentile_rank(value, history)
+    return f"在{len(history)}个可比月份中位于{rank:.0f}%分位，{level_phrase(rank)}"
+
+
 def level_phrase(rank: float | None) -> str:
     """历史高位 / 偏高 / 中等 / 偏低 / 低位 for a percentile rank."""
     if rank is None:
@@ -109,16 +127,14 @@ def compare_sentence(
     """One sentence: the value, the change against the previous month and its historical percentile.
 
     ``label`` reads before the value (``本月新股首日平均涨幅为``); ``history`` holds comparable past values
-    (e.g. every earlier month's figure).
+    (e.g. every earlier month's figure); the position against it follows :func:`position_phrase`.
     """
     if current is None:
         return f"{label}{zhfmt.MISSING}" + (f"（{missing_reason}）" if missing_reason else "") + "。"
     cmp = Comparison(current=current, previous=previous, flat=flat, absolute=absolute)
     text = f"{label}{fmt(current)}，{change_phrase(cmp, fmt)}"
-    rank = percentile_rank(current, history)
-    if rank is not None:
-        text += f"，在{len(history)}个可比月份中位于{rank:.0f}%分位，{level_phrase(rank)}"
-    return text + "。"
+    position = position_phrase(current, history)
+    return text + (f"，{position}" if position else "") + "。"
 
 
 def count_fmt(unit: str) -> Formatter:

@@ -133,20 +133,36 @@ def _narrative(
     upcoming: int,
     month_zh: str,
     partial_until: date | None,
+    earlier_ipos: Sequence[Ipo],
 ) -> sections.Narrative:
     previous = history[-1] if history else None
+    earlier = [i.first_day_return_pct for i in earlier_ipos if i.first_day_return_pct is not None]
     rows = sections.industries(listed)
     industry_text, etf_text = sections.industry_text(rows, market)
     return sections.Narrative(
         overview=sections.overview(stat, previous, history, market, month_zh, partial_until),
-        headlines=sections.headlines(stat, previous, history, listed, market, upcoming),
+        headlines=sections.headlines(stat, previous, history, listed, market, upcoming, earlier_returns=earlier),
         event=sections.event(stat, listed, month_zh),
         drivers=sections.drivers(stat, previous, history, market),
         industries=rows,
         industry_text=industry_text,
         etf_text=etf_text,
-        risks=sections.risks(stat, history, mview.month_mae_pct, mview.reason),
+        risks=sections.risks(stat, history, mview.month_mae_pct, mview.reason, _missing_parts(listed, market)),
     )
+
+
+def _missing_parts(listed: Sequence[Ipo], market: MarketView) -> list[str]:
+    """The kinds of data this month's report lacks (named in the risk section)."""
+    parts = []
+    if any(i.apply_code is None for i in listed):
+        parts.append("申购代码")
+    if any(i.frozen_funds_yi is None for i in listed):
+        parts.append("冻结资金")
+    if market.bse50_reason:
+        parts.append("北证50日线")
+    if market.figures_reason:
+        parts.append("月度市场统计")
+    return parts
 
 
 def build_monthly_report(
@@ -172,7 +188,9 @@ def build_monthly_report(
     month_zh = zhfmt.month_zh(month)
     month_end = month_bounds(month)[1]
     partial = data_as_of if data_as_of is not None and data_as_of < month_end else None
-    narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh, partial)
+    first_day = month_bounds(month)[0]
+    earlier = [i for i in ipos if i.listing_date is not None and i.listing_date < first_day]
+    narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh, partial, earlier)
     return MonthlyReport(
         month=month,
         month_zh=month_zh,

@@ -16,11 +16,15 @@ from datetime import date
 from reportbot import zhfmt
 from reportbot.domain import Ipo
 from reportbot.summary import narrative as nr
+from reportbot.summary import ranking
 from reportbot.summary.market import MarketView, point_text
 from reportbot.summary.monthly import MonthStat
 
 NO_RETURNS = "当月上市新股均无首日涨幅数据"
 UNCLASSIFIED = "行业暂缺（数据源未提供）"
+
+# Market figures the BSE market sections (summary/bse_market.py) already write as sentences.
+_BSE_TEXT = ("成交金额", "成交量", "两融余额", "总市值", "流通市值", "全市场市盈率中位数", "上市公司数")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,9 +39,10 @@ class Driver:
 class IndustryRow:
     """The month's IPOs of one industry."""
 
-    industry: str
+    industry: str  # CSRC industry (证监会行业分类)
     count: int
     mean_return_pct: float | None
+    sub_groups: str = ""  # the finer custom grouping, where the data has it (a labelled sub-level)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,10 +96,20 @@ def metric_sentence(metric: _Metric, cur: MonthStat, prev: MonthStat | None, his
     )
 
 
-def _score(metric: _Metric, cur: MonthStat, history: Sequence[MonthStat]) -> float:
-    value = metric.get(cur)
-    rank = nr.percentile_rank(value, _history(history, metric)) if value is not None else None
-    return -1.0 if rank is None else abs(rank - 50)
+# headline weights: what matters most to a subscriber comes first (see summary/ranking.py)
+HEADLINE_METRICS = (
+    ranking.Metric("新股首日平均涨幅", RETURN.get, RETURN.fmt, 1.0, points=True),
+    ranking.Metric("网上平均中签率", WINNING.get, WINNING.fmt, 0.8, log_scale=True),
+    ranking.Metric("上市新股数量", COUNT.get, COUNT.fmt, 0.7),
+    ranking.Metric("发行市盈率与行业市盈率之比", PE_RATIO.get, PE_RATIO.fmt, 0.6, log_scale=True),
+    ranking.Metric("网上平均申购倍数", MULTIPLE.get, MULTIPLE.fmt, 0.6, log_scale=True),
+    ranking.Metric("募资总额", RAISED.get, RAISED.fmt, 0.5, log_scale=True),
+    ranking.Metric("单只新股平均冻结资金", FROZEN.get, FROZEN.fmt, 0.5, log_scale=True),
+    ranking.Metric("新股首日平均换手率", TURNOVER.get, TURNOVER.fmt, 0.4, points=True),
+)
+FIGURE_SURPRISE = 1.0  # a fetched market statistic (no history in the report to measure it against)
+POINT_SURPRISE = 0.3  # a figure quoted in the news
+UPCOMING_SURPRISE = 1.0  # the next subscriptions: what a subscriber acts on
 
 
 def headlines(
@@ -105,38 +120,27 @@ def headlines(
     market: MarketView,
     upcoming: int,
     limit: int = 10,
+    earlier_returns: Sequence[float] = (),
 ) -> list[str]:
-    """The ``limit`` most unusual facts of the month, most unusual first."""
-    items: list[tuple[float, str]] = []
-    for metric, bonus in ((RETURN, 15), (COUNT, 10), (RAISED, 0), (PE_RATIO, 0), (WINNING, 0), (MULTIPLE, 0)):
-        if metric.get(cur) is not None:
-            items.append((_score(metric, cur, history) + bonus, metric_sentence(metric, cur, prev, history)))
-    for metric in (FROZEN, TURNOVER):
-        if metric.get(cur) is not None:
-            items.append((_score(metric, cur, history) - 5, metric_sentence(metric, cur, prev, history)))
-    known = [i for i in listed if i.first_day_return_pct is not None]
-    if known:
-        best = max(known, key=lambda i: i.first_day_return_pct or 0.0)
-        worst = min(known, key=lambda i: i.first_day_return_pct or 0.0)
-        items.append((55, f"首日涨幅最高的是{best.name}（{best.code}），为{zhfmt.pct(best.first_day_return_pct)}。"))
-        if worst is not best:
-            items.append(
-                (40, f"首日涨幅最低的是{worst.name}（{worst.code}），为{zhfmt.pct(worst.first_day_return_pct)}。")
-            )
-        breaks = [i for i in known if (i.first_day_return_pct or 0.0) < 0]
-        if breaks:
-            names = "、".join(i.name for i in breaks)
-            items.append((70 + 5 * len(breaks), f"本月{len(breaks)}只新股首日破发（{names}），打新并非无风险。"))
-        else:
-            items.append((30, f"本月有首日数据的{len(known)}只新股均未破发。"))
+    """The ``limit`` most significant facts of the month, most significant first (see summary/ranking.py)."""
+    months = len(history)
+    items = [ranking.metric_candidate(m, cur, prev, history) for m in HEADLINE_METRICS if m.get(cur) is not None]
+    items += ranking.ipo_candidates(listed, earlier_returns, months)
+    if (breaks := ranking.break_candidate(cur, history)) is not None:
+        items.append(breaks)
     if market.bse50_change_pct is not None:
-        items.append((65, f"北证50指数本月{_signed_move(market.bse50_change_pct)}。"))
-    items.extend((50, f"{line.text}（来源：{line.source}）。") for line in market.figures)
-    items.extend((25, point_text(p) + "。") for p in market.points)
+        items.append(ranking.Candidate(f"北证50指数本月{_signed_move(market.bse50_change_pct)}。", 1.0, 0.8, 1.0))
+    items += [
+        ranking.Candidate(f"{f.text}（来源：{f.source}）。", FIGURE_SURPRISE, 0.5, 1.0)
+        for f in market.figures
+        if f.label not in _BSE_TEXT
+    ]
+    items += [ranking.Candidate(text, FIGURE_SURPRISE * score / 50, 0.5, 1.0) for score, text in market.bse.headlines]
+    items += [ranking.Candidate(point_text(p) + "。", POINT_SURPRISE, 0.5, 1.0) for p in market.points]
     if upcoming:
-        items.append((35, f"已申购待上市或随后申购的新股{upcoming}只，详见“后续新股与申购建议”。"))
-    items.sort(key=lambda item: -item[0])
-    return [text for _, text in items[:limit]]
+        text = f"已申购待上市或随后申购的新股{upcoming}只，申购测算与建议见第四部分。"
+        items.append(ranking.Candidate(text, UPCOMING_SURPRISE, 0.6, 1.0))
+    return [c.text for c in ranking.top(items, limit)]
 
 
 def _signed_move(change_pct: float) -> str:
@@ -156,14 +160,15 @@ def overview(
     count_cmp = nr.Comparison(current=cur.count, previous=prev.count if prev else None)
     parts = [f"{month_zh}，北交所上市新股{cur.count}只，数量环比{nr.trend_word(count_cmp)}"]
     if cur.mean_return_pct is not None:
-        rank = nr.percentile_rank(cur.mean_return_pct, _history(history, RETURN))
+        position = nr.position_phrase(cur.mean_return_pct, _history(history, RETURN))
         ret_cmp = nr.Comparison(
             current=cur.mean_return_pct,
             previous=prev.mean_return_pct if prev else None,
             absolute=True,
         )
         parts.append(
-            f"首日平均涨幅{zhfmt.pct(cur.mean_return_pct)}，环比{nr.trend_word(ret_cmp)}，{nr.level_phrase(rank)}"
+            f"首日平均涨幅{zhfmt.pct(cur.mean_return_pct)}，环比{nr.trend_word(ret_cmp)}"
+            + (f"，{position.split('，')[-1]}" if position else "")
         )
         parts.append(f"破发{cur.breaks}只" if cur.breaks else "无新股破发")
     else:
@@ -206,21 +211,12 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     liquidity = [s(FROZEN), s(MULTIPLE)]
     if cur.frozen_known and cur.frozen_known < cur.count:
         liquidity.append(f"冻结资金仅覆盖{cur.frozen_known}/{cur.count}只新股（其余数据源未提供）。")
-    liquidity += [f.text + "。" for f in market.figures if f.label in ("成交金额", "成交量", "两融余额")]
-    if market.figures_reason:
-        liquidity.append(f"市场成交与两融数据{zhfmt.MISSING}：{market.figures_reason}。")
+    liquidity += market.bse.liquidity
     supply = [s(COUNT), s(RAISED), s(PE_RATIO)]
-    valuation = [f.text + "。" for f in market.figures if f.label in ("北证50市盈率", "总市值")]
+    valuation = [f.text + "。" for f in market.figures if f.label == "北证50市盈率"] + market.bse.valuation
     if not valuation:
         valuation.append(f"北证50市盈率{zhfmt.MISSING}：{market.figures_reason or '本月未获取该指标'}。")
-    valuation.append(
-        "新股定价方面，"
-        + (
-            f"本月发行市盈率平均为行业市盈率的{zhfmt.pct((cur.pe_ratio or 0) * 100, 0)}，折价发行为上市首日留出空间。"
-            if cur.pe_ratio is not None
-            else f"发行市盈率与行业市盈率之比{zhfmt.MISSING}（当月新股无该字段数据）。"
-        )
-    )
+    valuation.append(pricing_sentence(cur))
     sentiment = [s(RETURN), s(TURNOVER), s(WINNING)]
     if market.bse50_change_pct is not None:
         sentiment.append(f"北证50指数本月{_signed_move(market.bse50_change_pct)}（{market.bse50_days}个交易日）。")
@@ -234,17 +230,31 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     ]
 
 
+def pricing_sentence(cur: MonthStat) -> str:
+    """New-issue pricing; the discount is said to have helped only when no IPO of the month broke issue."""
+    if cur.pe_ratio is None:
+        return f"新股定价方面，发行市盈率与行业市盈率之比{zhfmt.MISSING}（当月新股无该字段数据）。"
+    text = f"新股定价方面，本月发行市盈率平均为行业市盈率的{zhfmt.pct(cur.pe_ratio * 100, 0)}"
+    if cur.pe_ratio >= 1:
+        return text + "，整体未折价发行。"
+    if cur.returns_known and cur.breaks == 0:
+        return text + "，折价发行，有首日数据的新股均未破发。"
+    if cur.breaks:
+        return text + f"，虽为折价发行，仍有{cur.breaks}只新股首日破发，折价未能保证首日收益。"
+    return text + "，为折价发行。"
+
+
 def industries(listed: Sequence[Ipo]) -> list[IndustryRow]:
-    """The month's IPOs grouped by industry, most IPOs first."""
+    """The month's IPOs grouped by CSRC industry (one classification every month), most IPOs first."""
     groups: dict[str, list[Ipo]] = {}
     for i in listed:
-        groups.setdefault(i.industry_group_custom or i.csrc_industry or UNCLASSIFIED, []).append(i)
+        groups.setdefault(i.csrc_industry or UNCLASSIFIED, []).append(i)
     rows = []
     for name, members in groups.items():
         rets = [m.first_day_return_pct for m in members if m.first_day_return_pct is not None]
-        rows.append(
-            IndustryRow(industry=name, count=len(members), mean_return_pct=statistics.fmean(rets) if rets else None)
-        )
+        subs = "、".join(dict.fromkeys(m.industry_group_custom for m in members if m.industry_group_custom))
+        mean = statistics.fmean(rets) if rets else None
+        rows.append(IndustryRow(industry=name, count=len(members), mean_return_pct=mean, sub_groups=subs))
     return sorted(rows, key=lambda r: (r.industry == UNCLASSIFIED, -r.count, -(r.mean_return_pct or -1e9)))
 
 
@@ -256,7 +266,8 @@ def industry_text(rows: Sequence[IndustryRow], market: MarketView) -> tuple[list
         top = max(ranked, key=lambda r: r.mean_return_pct or 0.0)
         low = min(ranked, key=lambda r: r.mean_return_pct or 0.0)
         text.append(
-            f"本月新股覆盖{len(ranked)}个已知行业；首日平均涨幅最高的行业为{top.industry}（{zhfmt.pct(top.mean_return_pct)}）。"
+            f"本月新股分属{sum(1 for r in rows if r.industry != UNCLASSIFIED)}个证监会行业；"
+            f"首日平均涨幅最高的行业为{top.industry}（{zhfmt.pct(top.mean_return_pct)}）。"
         )
         if low is not top:
             text.append(f"首日平均涨幅最低的行业为{low.industry}（{zhfmt.pct(low.mean_return_pct)}）。")
@@ -274,24 +285,28 @@ def industry_text(rows: Sequence[IndustryRow], market: MarketView) -> tuple[list
     return text, etf
 
 
+def _return_risk(value: float, ret_hist: Sequence[float]) -> str:
+    median = f"历史月度均值的中位数为{zhfmt.pct(statistics.median(ret_hist))}"
+    position = nr.position_phrase(value, ret_hist)
+    if not position:
+        return f"本月首日平均涨幅{zhfmt.pct(value)}，{median}；可比历史不足{nr.MIN_HISTORY}个月，不作高低判断。"
+    rank = nr.percentile_rank(value, ret_hist) or 0.0
+    tail = "；高位之后收益可能均值回归。" if rank >= 70 else "；首日收益随市场情绪波动较大。"
+    return f"本月首日平均涨幅{zhfmt.pct(value)}，{position}，{median}{tail}"
+
+
 def risks(
-    cur: MonthStat, history: Sequence[MonthStat], model_mae_pct: float | None, model_reason: str = ""
+    cur: MonthStat,
+    history: Sequence[MonthStat],
+    model_mae_pct: float | None,
+    model_reason: str = "",
+    missing: Sequence[str] = (),
 ) -> list[Driver]:
     """主要风险与不确定性, each tied to a figure where the data has one."""
     ret_hist = _history(history, RETURN)
     out = []
     if cur.mean_return_pct is not None and ret_hist:
-        rank = nr.percentile_rank(cur.mean_return_pct, ret_hist)
-        out.append(
-            Driver(
-                title="首日收益回落风险",
-                bullets=[
-                    f"本月首日平均涨幅位于历史{rank:.0f}%分位（{nr.level_phrase(rank)[2:]}），"
-                    f"历史月度均值的中位数为{zhfmt.pct(statistics.median(ret_hist))}"
-                    + ("；高位之后收益可能均值回归。" if (rank or 0) >= 70 else "；首日收益随市场情绪波动较大。")
-                ],
-            )
-        )
+        out.append(Driver(title="首日收益回落风险", bullets=[_return_risk(cur.mean_return_pct, ret_hist)]))
     broke = sum(s.breaks for s in history)
     known = sum(s.returns_known for s in history)
     if known:
@@ -312,14 +327,14 @@ def risks(
                     if model_mae_pct is not None
                     else f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"
                 ),
-                "部分字段（申购代码、冻结资金、市场统计）在离线数据中缺失，相关结论以“暂缺”标注。",
-            ],
+            ]
+            + ([f"{'、'.join(missing)}在现有数据中缺失，相关结论以“暂缺”标注。"] if missing else []),
         )
     )
     out.append(
         Driver(
             title="流动性与政策风险",
-            bullets=["北交所整体流动性弱于主板，发行节奏与监管政策变化可能影响新股供给与情绪。"],
+            bullets=["发行节奏与监管政策的变化可能影响新股供给与打新情绪。"],
         )
     )
     return out

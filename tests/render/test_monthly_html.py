@@ -69,13 +69,14 @@ def test_every_section_and_ten_ranked_items(store: sqlite3.Connection, config: C
 def test_without_model_the_model_parts_say_why(store: sqlite3.Connection, config: Config) -> None:
     text = _html(config, _build(store, config, "2026-08"))
     assert "模型结果暂缺：模型未给出结果" in text
-    assert "<h3>滚动样本外评估" not in text and "预测列暂缺：模型结果暂缺" in text
+    assert "<h3>滚动样本外评估" not in text and "预测列说明：模型结果暂缺" in text
 
 
-def test_market_absent_says_fetch(store: sqlite3.Connection, config: Config) -> None:
+def test_market_absent_says_why_in_plain_chinese(store: sqlite3.Connection, config: Config) -> None:
     text = _html(config, _build(store, config, "2026-08"))
-    assert "北证50日线未获取：离线数据集不含，运行 reportbot data fetch 获取" in text
+    assert "北证50指数暂缺：离线数据未含北证50日线。" in text
     assert "北证50市盈率暂缺" in text
+    assert "reportbot" not in text.split("<body>")[1]
 
 
 def test_market_present_is_used_with_its_source(store: sqlite3.Connection, config: Config) -> None:
@@ -106,7 +107,7 @@ def test_market_present_is_used_with_its_source(store: sqlite3.Connection, confi
     assert "北证50指数本月上涨3.80%" in text
     assert "北证50市盈率43.78倍，较上月（40.00倍）上升9.5%" in text
     assert "bse.cn 月报" in text and "news.example" in text
-    assert "北证50日线未获取" not in text
+    assert "离线数据未含北证50日线" not in text
 
 
 def test_model_results_fill_the_tables(store: sqlite3.Connection, config: Config) -> None:
@@ -114,11 +115,12 @@ def test_model_results_fill_the_tables(store: sqlite3.Connection, config: Config
     r = _build(store, config, "2026-08", model=synthetic_model_report(ipos), model_reason="")
     text = _html(config, r)
     assert "模型结果暂缺" not in text
-    assert "滚动样本外评估" in text and "55.55%" in text and "66.66%" in text and "0.321" in text
-    assert "模型建议" in text and "3.58万元" in text  # the total row's profit
+    assert "滚动样本外评估" in text and "<td>55.55</td>" in text and "<td>66.66</td>" in text and "0.321" in text
+    assert "平均绝对误差（百分点）" in text  # errors are in percentage points, not percent
+    assert "模型建议" in text and "<td>3.58</td>" in text and "收益单位：万元" in text  # one unit per column
     row = next(x for x in r.rows if x.code == "920258")  # 聚仁新材 250.89 % actual, 111.11 % predicted
     assert row.prediction_error_pct == pytest.approx(250.8929 - 111.11)
-    assert "+139.78%" in text.replace("−", "-")
+    assert "+139.78</td>" in text.replace("−", "-")
     assert r.model.month_predicted == 6
     assert "北证50近5日涨幅因子缺少数据，未使用。" in text
 

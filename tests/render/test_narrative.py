@@ -29,8 +29,24 @@ def test_no_previous_month_has_no_direction() -> None:
 
 
 def test_rising_sentence_with_percentile() -> None:
-    text = nr.compare_sentence("本月上市新股数量为", 9, 6, nr.count_fmt("只"), history=[1, 2, 3, 6])
-    assert text == "本月上市新股数量为9只，较上月（6只）上升50.0%，在4个可比月份中位于100%分位，处于历史高位。"
+    history = [1, 2, 3, 6, 9, 4, 5, 7, 8, 2, 3, 6]
+    text = nr.compare_sentence("本月上市新股数量为", 9, 6, nr.count_fmt("只"), history=history)
+    assert text == "本月上市新股数量为9只，较上月（6只）上升50.0%，在12个可比月份中位于100%分位，处于历史高位。"
+
+
+def test_extremes_are_new_highs_and_lows() -> None:
+    history = [float(v) for v in range(10, 22)]
+    assert nr.position_phrase(30.0, history) == "高于此前全部12个月，创历史新高"
+    assert nr.position_phrase(1.0, history) == "低于此前全部12个月，创历史新低"
+    text = nr.compare_sentence("数量为", 1, 21, nr.count_fmt("只"), history=history)
+    assert "创历史新低" in text and "0%分位" not in text
+
+
+def test_short_history_is_never_called_high() -> None:
+    history = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]  # 7 months
+    assert nr.position_phrase(100.0, history) == ""
+    text = nr.compare_sentence("数量为", 100, 7, nr.count_fmt("只"), history=history)
+    assert "历史" not in text and "分位" not in text
 
 
 def test_falling_sentence_in_points() -> None:
@@ -39,7 +55,7 @@ def test_falling_sentence_in_points() -> None:
 
 
 def test_flat_sentence() -> None:
-    text = nr.compare_sentence("比值为", 0.43, 0.43, nr.times_fmt(), history=[0.2, 0.5])
+    text = nr.compare_sentence("比值为", 0.43, 0.43, nr.times_fmt(), history=[0.2, 0.5] * 6)
     assert "较上月（0.43倍）基本持平" in text and "位于50%分位" in text
 
 

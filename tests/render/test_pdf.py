@@ -52,7 +52,7 @@ def test_every_section_is_in_the_pdf(monthly: tuple[Path, str, sqlite3.Connectio
     flat = text.replace("\n", "")
     for heading in SECTIONS:
         assert heading in flat, heading
-    assert "北证50日线未获取：离线数据集不含，运行 reportbot data fetch 获取" in flat
+    assert "北证50指数暂缺：离线数据未含北证50日线。" in flat
     assert "滚动样本外评估" in flat and "策略回测" in flat  # the model's real results
     assert "模型结果暂缺" not in flat
 
@@ -79,7 +79,7 @@ def test_figures_match_the_database(monthly: tuple[Path, str, sqlite3.Connection
     assert f"本月上市新股数量为8只，较上月（{prev}只）" in flat
     raised = conn.execute("SELECT SUM(raised_funds_yi) FROM ipos WHERE listing_date LIKE '2026-08-%' AND segment='BSE'")
     assert f"募资总额为{zhfmt.num(raised.fetchone()[0])}亿元" in flat
-    assert "数据截至：2026-09-16" in flat
+    assert "数据截至：2026-08-31（本报告只使用该日及以前已公开的信息）" in flat
 
 
 def test_pdf_metadata_bookmarks_pages(monthly: tuple[Path, str, sqlite3.Connection]) -> None:

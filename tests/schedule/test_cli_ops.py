@@ -167,3 +167,27 @@ def test_status_shows_a_running_serve_by_its_lock(tmp_path: Path) -> None:
     assert "服务：reportbot serve 运行中" in running.output
     stopped = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
     assert "服务：reportbot serve 未运行" in stopped.output
+
+
+def test_serve_without_a_token_refuses_to_start(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(_config(tmp_path)), "serve"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: serve: telegram token: set the environment variable REPORTBOT_TEST_NO_SUCH_TOKEN"
+        " (or pass --no-bot to run the scheduler alone)"
+    ]
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before anything started
+
+
+def test_status_warns_before_the_exchange_calendar_runs_out(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    cfg = _config(tmp_path)
+    with time_machine.travel(datetime(2026, 11, 21, 9, 30, tzinfo=TZ), tick=False):
+        near = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert near.exit_code == 0, near.output
+    assert "警告：交易日历库数据将于 2026-12-31 结束（还剩 40 天）" in near.output
+    with time_machine.travel(datetime(2026, 9, 1, 9, 30, tzinfo=TZ), tick=False):
+        far = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
+    assert far.exit_code == 0, far.output
+    assert "警告" not in far.output

@@ -101,3 +101,4 @@ def test_health_summary_reports_failures_of_the_last_day(config: Config, store: 
     assert "今天不是交易日；下一个交易日：2026-11-23" in text
     assert "过去 24 小时任务运行：失败 1，错过 1" in text
     assert "- refresh 失败" in text and "SourceError: eastmoney" in text
+    assert "⚠️ 交易日历库数据将于 2026-12-31 结束（还剩 40 天）" in text

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reportbot.cli import cli
-from tests.sources.conftest import BROKEN, EM_PATH, KLINE_PATH, Feeds
+from tests.sources.conftest import BROKEN, EM_PATH, KLINE_PATH, SPOT_PATH, Feeds
 
 
 def _config(tmp: Path, base: str) -> Path:
@@ -17,6 +17,7 @@ def _config(tmp: Path, base: str) -> Path:
         f'database = "{tmp / "db.sqlite3"}"\noutput_dir = "{tmp / "out"}"\nraw_dir = "{tmp / "raw"}"\n'
         "[sources]\n"
         f'eastmoney_datacenter_url = "{base}{EM_PATH}"\neastmoney_kline_url = "{base}{KLINE_PATH}"\n'
+        f'eastmoney_spot_url = "{base}{SPOT_PATH}"\n'
         f'bse_base_url = "{base}"\nretries = 1\nbackoff_s = 0.0\npacing_s = 0.0\npage_size = 3\n',
         encoding="utf-8",
     )
@@ -54,7 +55,7 @@ def test_failed_fetch_exits_1_with_one_line_and_status_shows_why(
     at = next(i for i, line in enumerate(lines) if line.strip().startswith("em_bse50 "))
     assert "上次成功：从未" in lines[at + 1]
     assert "上次失败" in lines[at + 2] and "field data.code='899001'" in lines[at + 2]
-    assert "北证50 日K 0 天（暂缺）" in status.stdout and "新闻数据点 58 条" in status.stdout
+    assert "北证50 日K 0 天（暂缺）" in status.stdout and "新闻数据点 54 条" in status.stdout
 
 
 def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--quiet"])
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "5 of 5 sources failed" in result.stderr and "Connection refused" in result.stderr
+    assert "9 of 9 sources failed" in result.stderr and "Connection refused" in result.stderr
     report = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "monthly", "--month", "2026-08", "--html"])
     assert report.exit_code == 0, report.output
     html = Path(report.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")

@@ -61,7 +61,7 @@ def test_broken_payload_fails_cleanly(
 ) -> None:
     source, expect = str(case["source"]), [str(e) for e in case["expect"]]  # type: ignore[attr-defined]
     config = live_config(tmp_path, server[0])
-    feeds.put(source, str(case["slot"]), (BROKEN / str(case["file"])).read_text(encoding="utf-8"))
+    feeds.put(source, str(case["slot"]), (BROKEN / str(case["file"])).read_bytes())
     before = dump(copy_conn)
     summary = fetching.refresh(config, copy_conn, fixed_now, sources=[source])
     assert not summary.ok

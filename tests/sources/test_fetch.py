@@ -143,7 +143,7 @@ def test_offline_fetch_fails_clearly_and_reports_still_render(tmp_path: Path) ->
     try:
         before = dump(conn)
         summary = fetching.refresh(config, conn, fixed_now)
-        assert not summary.ok and len(summary.failed) == 5
+        assert not summary.ok and len(summary.failed) == 9
         for outcome in summary.failed:
             assert outcome.error.startswith(f"{outcome.source}: 127.0.0.1:9 unreachable after 3 attempts")
             assert "\n" not in outcome.error and "Connection refused" in outcome.error
