@@ -1,14 +1,19 @@
-"""Fan-out benchmark: 10,000 subscribers alerted through the real python-telegram-bot client.
+"""Fan-out benchmark: the figures issue 11 asks for, each scenario run through ``reportbot alerts send``.
 
-Runs the fake Telegram Bot API server (tests/fakes/telegram_api.py) in its own process and
-``reportbot alerts send --as-of 2026-08-14`` (one alert per subscriber: the eve of 华大海天) as the
-sender, then prints three figures:
+The fake Telegram Bot API (tests/fakes/telegram_api.py) runs in its own process; the sender is the real
+CLI in its own process on the wall clock, so the benchmark makes today a trading day (calendar override)
+and adds an IPO subscribing on the next trading day: its eve alert is due today.
 
-1. throughput against the server with no rate limit (messages/s, goal >= 1,000);
-2. sustained rate with the server enforcing 30 msg/s, measured over ``--window`` seconds (goal >= 28.5);
-3. a run killed with SIGKILL midway and restarted: duplicates and missing subscribers (goal: both 0).
+1. ``window``: 10,000 subscribers against a strict 30 msg/s sliding window: sustained rate, 429s after
+   the first second (goal >= 28.5 msg/s, 0);
+2. ``errors``: 40 % of sends answered 500: delivered once each, failures left (goal: all, 0, 0);
+3. ``slow``: 500 subscribers, every 5th answer after 1.5 s, default timeouts: duplicates, lost (0, 0);
+4. ``kill``: 2 sender processes, SIGKILL of the parent only, immediate rerun: duplicates (0), and
+   subscribers neither delivered nor listed in doubt (0);
+5. ``plan``: 100,000 subscribers at 30 msg/s on a simulated clock: each event's start and end against
+   its deadline, and the planner's time and peak memory over a ledger history of ``--history`` rows.
 
-Usage: ``.venv/bin/python bench/fanout.py [--subscribers 10000] [--window 60] [--kill-after 4000]``
+Usage: ``.venv/bin/python bench/fanout.py [--only window,errors,slow,kill,plan] [--subscribers 10000]``
 """
 
 from __future__ import annotations
@@ -21,20 +26,36 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import urllib.request
+from datetime import datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reportbot import pipeline  # noqa: E402
+from reportbot.config import Config, load_config  # noqa: E402
+from reportbot.domain import TZ, Ipo  # noqa: E402
+from reportbot.pipeline import deadlines  # noqa: E402
+from reportbot.store import db  # noqa: E402
+from reportbot.store import deliveries as ledger  # noqa: E402
+from reportbot.store import ipos as ipo_store  # noqa: E402
+
 TOKEN = "987654:BENCH-TOKEN"
-AS_OF = "2026-08-14"
-PROCESSES = int(os.environ.get("FANOUT_PROCESSES", "2"))
+CODE = "920999"
+FIRST = 10_000_000  # first chat id
 
 
-def start_server(rate_limit: float | None) -> tuple[subprocess.Popen[str], int]:
+def now() -> datetime:
+    """The wall clock in Beijing time."""
+    return datetime.now(TZ)
+
+
+def start_server(*flags: str) -> tuple[subprocess.Popen[str], int]:
     """The fake Bot API in a child process; returns it and its port."""
-    cmd = [sys.executable, "-c", "from tests.fakes.telegram_api import main; main()", "--token", TOKEN]
-    if rate_limit:
-        cmd += ["--rate-limit", str(rate_limit)]
+    cmd = [sys.executable, "-c", "from tests.fakes.telegram_api import main; main()", "--token", TOKEN, *flags]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
@@ -44,145 +65,234 @@ def start_server(rate_limit: float | None) -> tuple[subprocess.Popen[str], int]:
 
 
 def stats(port: int) -> dict[str, object]:
-    """Delivered-message counts from the fake server."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fake/stats", timeout=30) as response:
+    """Counters from the fake server."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fake/stats", timeout=60) as response:
         data: dict[str, object] = json.load(response)
         return data
 
 
-def delivered(port: int) -> int:
-    """Messages the server accepted so far."""
-    return int(stats(port)["delivered"])  # type: ignore[call-overload]
-
-
-def write_config(
-    work: Path, port: int, rate: float, concurrency: int = int(os.environ.get("FANOUT_CONCURRENCY", "2"))
-) -> Path:
-    """A config with its own database, pointing the client at the fake server."""
+def prepare(work: Path, port: int, subscribers: int, **telegram: object) -> Path:
+    """Config, calendar override and database with ``subscribers`` subscribers and one IPO due today."""
+    work.mkdir(parents=True, exist_ok=True)
+    today = now().date()
+    (work / "holidays.toml").write_text(f"closed = []\nopen = [{today.isoformat()}]\n", encoding="utf-8")
+    settings = {"max_messages_per_second": 30.0, "per_chat_interval_s": 1.0, "send_concurrency": 8, "backoff_s": 0.2}
+    settings.update(telegram)
+    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
     path = work / "config.toml"
     path.write_text(
-        f'[paths]\ndatabase = "db.sqlite3"\noutput_dir = "out"\n\n'
-        f'[telegram]\nbase_url = "http://127.0.0.1:{port}/bot"\n'
-        f"max_messages_per_second = {rate}\nper_chat_interval_s = 1.0\nsend_concurrency = {concurrency}\n"
-        f"backoff_s = 0.2\nsend_processes = {PROCESSES}\n",
+        f'[paths]\ndatabase = "db.sqlite3"\noutput_dir = "out"\nraw_dir = "raw"\n\n'
+        f'[calendar]\noverrides_file = "holidays.toml"\n\n'
+        f'[telegram]\nbase_url = "http://127.0.0.1:{port}/bot"\n{lines}\n',
         encoding="utf-8",
     )
+    config = load_config(path, env={})
+    conn = pipeline.open_store(config, now)
+    cal = pipeline.calendar_for(config)
+    ipo = Ipo(code=CODE, name="测试新股", apply_date=cal.next_trading_day(today), issue_price=10.0)
+    with db.transaction(conn):
+        ipo_store.upsert_ipos(conn, [ipo], source="bench", now=now())
+        conn.executemany(
+            "INSERT INTO subscribers (chat_id, capital_cny, annual_rate, min_probability, created_at, updated_at)"
+            " VALUES (?, 1000000, 0.05, 0.5, ?, ?)",
+            ((FIRST + i, now().isoformat(), now().isoformat()) for i in range(subscribers)),
+        )
+    conn.close()
     return path
 
 
-def reportbot(config: Path, *args: str) -> list[str]:
-    """The reportbot CLI as a command line."""
-    return [sys.executable, "-m", "reportbot", "--config", str(config), "-q", *args]
+def send(config: Path) -> subprocess.Popen[bytes]:
+    """``reportbot alerts send --event eve`` in its own process."""
+    env = {**os.environ, "REPORTBOT_TELEGRAM_TOKEN": TOKEN}
+    cmd = [sys.executable, "-m", "reportbot", "--config", str(config), "-q", "alerts", "send", "--event", "eve"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def prepare(work: Path, port: int, rate: float, subscribers: int) -> Path:
-    """Config + database with ``subscribers`` subscribers (imported through the CLI)."""
-    work.mkdir(parents=True, exist_ok=True)
-    config = write_config(work, port, rate)
-    csv_path = work / "subscribers.csv"
-    rows = ["chat_id,name,capital_cny,annual_rate,min_probability,active"]
-    rows += [f"{100000 + i},用户{i},{100000 * (1 + i % 20)},0.0{2 + i % 5},0.{4 + i % 4},1" for i in range(subscribers)]
-    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    subprocess.run(
-        reportbot(config, "subscribers", "import", str(csv_path)), check=True, env=_env(), stdout=subprocess.DEVNULL
-    )
-    return config
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "REPORTBOT_TELEGRAM_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
-
-
-def unlimited(work: Path, subscribers: int) -> None:
-    """Figure 1: throughput with no limit anywhere."""
-    server, port = start_server(None)
+def ledger_counts(config: Path) -> dict[str, int]:
+    """Ledger rows per status."""
+    conn = db.connect(load_config(config, env={}).paths.database)
     try:
-        config = prepare(work / "unlimited", port, 0, subscribers)
-        started = time.perf_counter()
-        subprocess.run(reportbot(config, "alerts", "send", "--as-of", AS_OF), check=True, env=_env())
-        elapsed = time.perf_counter() - started
-        info = stats(port)
-        count = int(info["delivered"])  # type: ignore[call-overload]
-        span = float(info["last_at"]) - float(info["first_at"])  # type: ignore[arg-type]
+        return ledger.counts(conn)
+    finally:
+        conn.close()
+
+
+def outcome(port: int, n: int) -> tuple[int, int, int]:
+    """(subscribers delivered, duplicates, subscribers with nothing) from the server's view."""
+    per_chat = {int(k): v for k, v in stats(port)["per_chat"].items() if int(k) >= FIRST}  # type: ignore[union-attr]
+    return len(per_chat), sum(v - 1 for v in per_chat.values()), n - len(per_chat)
+
+
+def scenario_window(work: Path, n: int) -> None:
+    """Strict 30 msg/s sliding window."""
+    server, port = start_server("--window-limit", "30")
+    try:
+        config = prepare(work / "window", port, n)
+        started = time.monotonic()
+        send(config).wait()
+        elapsed = time.monotonic() - started
+        s = stats(port)
+        first, last, delivered = float(s["first_at"]), float(s["last_at"]), int(s["delivered"])  # type: ignore[arg-type]
+        late_429 = sum(1 for t in s["limited_at"] if t > first + 1.0)  # type: ignore[union-attr]
+        rate = (delivered - 1) / (last - first)
         print(
-            f"1. unlimited ({PROCESSES} sender processes): {count} messages to {subscribers} subscribers; "
-            f"first to last message "
-            f"{span:.2f} s = {(count - 1) / span:,.0f} messages/s (whole `alerts send` process incl. "
-            f"start-up and planning: {elapsed:.2f} s = {count / elapsed:,.0f} messages/s)"
+            f"window: {n} subscribers, strict 30/s sliding window: {delivered} delivered, "
+            f"{rate:.2f} msg/s first to last message, 429 after the first second: {late_429} "
+            f"(all 429: {len(s['limited_at'])}), run {elapsed:.0f} s, ledger {ledger_counts(config)}",  # type: ignore[arg-type]
+            flush=True,
         )
     finally:
         server.kill()
 
 
-def limited(work: Path, subscribers: int, window: float) -> None:
-    """Figure 2: sustained rate with the server enforcing 30 msg/s (client paced at 30 msg/s)."""
-    server, port = start_server(30)
+def scenario_errors(work: Path, n: int) -> None:
+    """40 % of sends answered 500."""
+    server, port = start_server("--error-rate", "0.4")
     try:
-        config = prepare(work / "limited", port, 30, subscribers)
-        sender = subprocess.Popen(
-            reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env(), start_new_session=True
-        )
-        while delivered(port) == 0:
-            time.sleep(0.05)
-        first, t0 = delivered(port), time.perf_counter()
-        time.sleep(window)
-        last, t1 = delivered(port), time.perf_counter()
-        os.killpg(sender.pid, signal.SIGKILL)
-        sender.wait()
+        config = prepare(work / "errors", port, n, max_messages_per_second=0.0, per_chat_interval_s=0.0)
+        send(config).wait()
+        got, dup, missing = outcome(port, n)
         rejected = stats(port)["rejected"]
         print(
-            f"2. server limit 30 msg/s: {last - first} messages in {t1 - t0:.1f} s = {(last - first) / (t1 - t0):.2f}"
-            f" messages/s sustained (429s answered by the server: {rejected or 'none'})"
+            f"errors: {n} subscribers, 40 % of sends answered 500 ({rejected}): one run: delivered {got}, "
+            f"duplicates {dup}, missing {missing}, ledger {ledger_counts(config)}",
+            flush=True,
         )
     finally:
         server.kill()
 
 
-def killed(work: Path, subscribers: int, kill_after: int) -> None:
-    """Figure 3: SIGKILL midway, restart, then count duplicates and missing subscribers."""
-    server, port = start_server(None)
+def scenario_slow(work: Path, n: int) -> None:
+    """Every 5th answer after 1.5 s, default timeouts."""
+    server, port = start_server("--delay-every", "5", "--delay-s", "1.5")
     try:
-        config = prepare(work / "killed", port, 0, subscribers)
-        sender = subprocess.Popen(
-            reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env(), start_new_session=True
-        )
-        while delivered(port) < kill_after and sender.poll() is None:
-            time.sleep(0.001)
-        os.killpg(sender.pid, signal.SIGKILL)  # the whole run: the CLI and its sender processes
-        sender.wait()
-        at_kill = delivered(port)
-        rerun = subprocess.run(
-            reportbot(config, "alerts", "send", "--as-of", AS_OF), env=_env(), capture_output=True, text=True
-        )
-        per_chat = stats(port)["per_chat"]
-        assert isinstance(per_chat, dict)
-        duplicates = sum(count - 1 for count in per_chat.values() if count > 1)
-        missing = subscribers - len(per_chat)
+        config = prepare(work / "slow", port, n)
+        send(config).wait()
+        got, dup, missing = outcome(port, n)
         print(
-            f"3. SIGKILL of the run ({PROCESSES} sender processes) after {at_kill} delivered, "
-            f"restarted ({rerun.stdout.strip()}): "
-            f"{len(per_chat)} subscribers alerted, duplicates {duplicates}, missing {missing}"
+            f"slow: {n} subscribers, every 5th answer after 1.5 s: delivered {got}, duplicates {dup}, "
+            f"lost {missing}, ledger {ledger_counts(config)}",
+            flush=True,
         )
     finally:
         server.kill()
+
+
+def scenario_kill(work: Path, n: int, kill_after: int) -> None:
+    """2 senders, SIGKILL of the parent only, immediate rerun."""
+    server, port = start_server()
+    try:
+        config = prepare(work / "kill", port, n, send_processes=2, max_messages_per_second=200.0)
+        first = send(config)
+        while int(stats(port)["delivered"]) < kill_after:  # type: ignore[call-overload]
+            time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        send(config).wait()
+        got, dup, missing = outcome(port, n)
+        counts = ledger_counts(config)
+        unlisted = max(0, missing - counts.get("in_doubt", 0))
+        print(
+            f"kill: {n} subscribers, 2 senders, parent SIGKILLed after {kill_after}, immediate rerun: "
+            f"delivered {got}, duplicates {dup}, missing {missing} (in doubt and listed: {counts.get('in_doubt', 0)},"
+            f" missing and not listed: {unlisted}), ledger {counts}",
+            flush=True,
+        )
+    finally:
+        server.kill()
+
+
+def scenario_plan(work: Path, n: int, history: int) -> None:
+    """100,000 subscribers on a simulated clock, and the planner over a large ledger."""
+    config: Config = load_config(None, env={})
+    rate = deadlines.pacing_rate(config)
+    cal = pipeline.calendar_for(config)
+    day = cal.next_trading_day(now().date())
+    print(f"plan: {n:,} subscribers at {rate:g} msg/s (30 less the 5 % margin), simulated clock, {day}:")
+    for event, configured in (
+        ("eve", clock_time(20)),
+        ("morning", clock_time(8, 30)),
+        ("result", clock_time(9)),
+        ("listing", clock_time(8, 30)),
+    ):
+        at = deadlines.latest_start(event, configured, n, rate, config.delivery.start_margin_s)
+        start = datetime.combine(day, at, tzinfo=TZ)
+        end, ok = deadlines.fits(event, start, n, rate, cal)
+        limit = deadlines.deadline(event, day, cal)
+        assert limit is not None
+        print(
+            f"  {event:8s} configured {configured:%H:%M}, starts {at:%H:%M:%S}, ends {end:%m-%d %H:%M:%S}, "
+            f"deadline {limit:%m-%d %H:%M} ({deadlines.DEADLINE_ZH[event]}): {'in time' if ok else 'LATE'}, "
+            f"{(limit - end).total_seconds() / 60:.0f} min to spare"
+        )
+    _planner(work / "plan", n, history)
+
+
+def _planner(work: Path, n: int, history: int) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    conn = db.connect(work / "db.sqlite3")
+    stamp = now().isoformat(timespec="seconds")
+    with db.transaction(conn):  # history: earlier events, all sent
+        conn.executemany(
+            "INSERT INTO deliveries (channel, recipient, item, event, event_date, status, created_at, updated_at)"
+            " VALUES ('telegram', ?, ?, 'eve', '2026-01-01', 'sent', ?, ?)",
+            ((str(FIRST + i % n), f"h{i // n}", stamp, stamp) for i in range(history)),
+        )
+    day = now().date()
+    planned = [
+        ledger.PlannedDelivery(
+            channel="telegram",
+            recipient=str(FIRST + i),
+            item=CODE,
+            event="eve",
+            event_date=day,
+            deadline=datetime.combine(day, clock_time(23, 59), tzinfo=TZ),
+        )
+        for i in range(n)
+    ]
+    tracemalloc.start()
+    started = time.perf_counter()
+    with db.transaction(conn):
+        ledger.plan(conn, planned, now=now())
+        rows = ledger.sendable(conn, ("eve",), now=now())
+    plan_s = time.perf_counter() - started
+    started = time.perf_counter()
+    done = ledger.delivered_keys(conn, day, ("eve",))
+    dry_s = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    conn.close()
+    print(
+        f"  planner over a ledger of {history:,} earlier rows: planned and listed {len(rows):,} rows in "
+        f"{plan_s:.2f} s; the dry run's lookup of the day {dry_s * 1000:.0f} ms ({len(done)} done); "
+        f"peak Python memory {peak / 2**20:.0f} MiB",
+        flush=True,
+    )
 
 
 def main() -> None:
-    """Run the three measurements."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    """Run the chosen scenarios and print one line each."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default="window,errors,slow,kill,plan")
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--window", type=float, default=60.0, help="seconds measured in the limited run")
-    parser.add_argument("--kill-after", type=int, default=4_000, help="messages delivered before the SIGKILL")
-    parser.add_argument("--only", choices=["unlimited", "limited", "killed"], help="run one measurement")
+    parser.add_argument("--slow-subscribers", type=int, default=500)
+    parser.add_argument("--kill-after", type=int, default=4_000)
+    parser.add_argument("--plan-subscribers", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=2_200_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
+    chosen = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="reportbot-fanout-") as tmp:
         work = Path(tmp)
-        if args.only in (None, "unlimited"):
-            unlimited(work, args.subscribers)
-        if args.only in (None, "limited"):
-            limited(work, args.subscribers, args.window)
-        if args.only in (None, "killed"):
-            killed(work, args.subscribers, args.kill_after)
+        if "window" in chosen:
+            scenario_window(work, args.subscribers)
+        if "errors" in chosen:
+            scenario_errors(work, args.subscribers)
+        if "slow" in chosen:
+            scenario_slow(work, args.slow_subscribers)
+        if "kill" in chosen:
+            scenario_kill(work, args.subscribers, args.kill_after)
+        if "plan" in chosen:
+            scenario_plan(work, args.plan_subscribers, args.history)
 
 
 if __name__ == "__main__":

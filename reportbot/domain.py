@@ -126,6 +126,32 @@ ADVICE_AVOID = "回避"
 
 
 @dataclass(frozen=True, kw_only=True)
+class LotOutlook:
+    """The lots one subscriber receives under BSE's allocation rule (see reportbot.model.allocation).
+
+    ``by_proportion`` lots for sure, one more with a probability the data bound to
+    [``p_extra_low``, ``p_extra_high``]; ``p_extra_low`` is what expected lots, profit and advice count.
+    """
+
+    shares: int  # shares subscribed (whole lots, capped)
+    cash: float  # cash frozen for the subscription
+    at_cap: bool
+    ratio: float  # 配售比例 used (fraction)
+    ratio_published: bool  # the announced ratio (else estimated before T)
+    by_proportion: int
+    p_extra_low: float
+    p_extra_high: float
+    basis: str  # Chinese: where the ratio and the extra-lot range come from
+    capital_for_one_lot: float  # cash that buys one lot by proportion at this ratio
+    cash_for_cap: float | None
+
+    @property
+    def expected_lots(self) -> float:
+        """Lots counted for profit and advice: the sure ones plus the supported share of the extra lot."""
+        return self.by_proportion + self.p_extra_low
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubscriberSettings:
     """One subscriber's advice settings."""
 
@@ -160,6 +186,17 @@ class Prediction:
     # and the realised first-day return when known (walk-forward predictions of past IPOs)
     contributions: tuple[tuple[str, float], ...] = ()
     actual_return_pct: float | None = None
+    # appended with the allocation rule: the subscriber's lots and profit in CNY (P(profit > 0) is
+    # ``p_beats_breakeven``), the same for a subscriber at the cap, and the capital-independent
+    # break-even of proportional allocation (freeze cost rate ÷ 配售比例) used to score the model
+    allocation: LotOutlook | None = None
+    expected_profit_cny: float | None = None
+    cap_allocation: LotOutlook | None = None
+    cap_expected_profit_cny: float | None = None
+    cap_p_profit: float | None = None
+    cap_advice: str | None = None
+    proportional_breakeven_pct: float | None = None
+    p_beats_proportional: float | None = None  # P(r > proportional_breakeven_pct)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +213,11 @@ class MetricSet:
     break_recall: float | None = None
     brier_beats_breakeven: float | None = None
     brier_break: float | None = None  # appended: Brier score of P(破发)
+    # appended with the log-scale model: coverage per year of T, interval bounds below −100 %, and
+    # predictions whose P(破发) + P(> break-even) exceeds 1 (both must be 0 for a coherent model)
+    coverage_by_year: tuple[tuple[int, float], ...] = ()
+    bounds_below_minus_100: int | None = None
+    incoherent: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,7 +58,7 @@ TOKEN = "424242:SECRET-TOKEN-abcdef"
 @pytest.fixture
 def tg_server() -> Iterator[FakeTelegramServer]:
     """A fresh fake Bot API server."""
-    with FakeTelegramServer(token=TOKEN, timeout_delay_s=1.5) as server:
+    with FakeTelegramServer(token=TOKEN, timeout_delay_s=3.0) as server:
         yield server
 
 
@@ -72,7 +72,7 @@ def tg_config(config: Config, tg_server: FakeTelegramServer, monkeypatch: pytest
         base_file_url=tg_server.base_file_url,
         max_messages_per_second=0.0,
         per_chat_interval_s=0.0,
-        timeout_s=0.5,
+        timeout_s=1.0,  # an answer later than this is a timeout (in doubt); injected ones take 3 s
         backoff_s=0.05,
         max_attempts=3,
         management_chat_ids=(900,),

@@ -83,7 +83,12 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool
     BSE IPO subscription research: data, model, Chinese PDF reports and alerts.
     """
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",  # with the UTC offset: journald and admins compare times across zones
+        force=True,
+    )
     for noisy in ("fontTools", "weasyprint.progress", "matplotlib", "PIL", "httpx"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = AppContext(config=load_config(config_path), quiet=quiet)

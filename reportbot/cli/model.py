@@ -10,9 +10,10 @@ import click
 
 from reportbot import pipeline, zhfmt
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
-from reportbot.domain import MetricSet, ModelReport, SubscriberSettings
+from reportbot.domain import Evaluation, LotOutlook, MetricSet, ModelReport, Prediction, SubscriberSettings
 from reportbot.model.subscription import breakeven_return
 from reportbot.pipeline import modeling
+from reportbot.summary import alert
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -48,7 +49,8 @@ def report_json(app: AppContext, report: ModelReport) -> dict[str, Any]:
     defaults = app.config.subscriber_defaults
     with_outcome = [p for p in report.predictions if p.actual_return_pct is not None]
     return {
-        "predictions": len(report.predictions),
+        "predictions": [prediction_json(p) for p in report.predictions],
+        "predictions_count": len(report.predictions),
         "predictions_with_outcome": len(with_outcome),
         "first_prediction": report.predictions[0].apply_date.isoformat() if report.predictions else None,
         "last_prediction": report.predictions[-1].apply_date.isoformat() if report.predictions else None,
@@ -65,18 +67,78 @@ def report_json(app: AppContext, report: ModelReport) -> dict[str, Any]:
     }
 
 
+def _lots_json(o: LotOutlook | None) -> dict[str, Any] | None:
+    if o is None:
+        return None
+    return {
+        "shares": o.shares,
+        "cash_cny": o.cash,
+        "ratio_pct": o.ratio * 100,
+        "ratio_published": o.ratio_published,
+        "lots_by_proportion": o.by_proportion,
+        "p_extra_lot_low": o.p_extra_low,
+        "p_extra_lot_high": o.p_extra_high,
+        "expected_lots": o.expected_lots,
+    }
+
+
+def prediction_json(p: Prediction) -> dict[str, Any]:
+    """One walk-forward prediction as ``model evaluate --json`` lists it."""
+    return {
+        "code": p.code,
+        "apply_date": p.apply_date.isoformat(),
+        "predicted_return_pct": p.predicted_return_pct,
+        "interval_low_pct": p.interval_low_pct,
+        "interval_high_pct": p.interval_high_pct,
+        "p_break": p.p_break_issue,
+        "breakeven_pct": p.proportional_breakeven_pct,
+        "p_beats_breakeven": p.p_beats_proportional,
+        "default_subscriber": {
+            **(_lots_json(p.allocation) or {}),
+            "breakeven_pct": p.breakeven_return_pct,
+            "p_profit": p.p_beats_breakeven,
+            "expected_profit_cny": p.expected_profit_cny,
+            "advice": p.advice,
+        },
+        "cap_subscriber": None
+        if p.cap_allocation is None
+        else {
+            **(_lots_json(p.cap_allocation) or {}),
+            "p_profit": p.cap_p_profit,
+            "expected_profit_cny": p.cap_expected_profit_cny,
+            "advice": p.cap_advice,
+        },
+        "actual_return_pct": p.actual_return_pct,
+    }
+
+
 def _metric_line(m: MetricSet) -> str:
     def f(v: float | None, scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
         return zhfmt.MISSING if v is None else f"{v * scale:.{digits}f}{unit}"
 
     n = "未披露" if m.n == 0 else str(m.n)
-    return (
+    line = (
         f"  {m.name:<16} n={n:<4} R²={f(m.r2)}  MAE={f(m.mae_pct, digits=1)}"
         f"  中位绝对误差={f(m.median_ae_pct, digits=1)}"
-        f"  区间覆盖={f(m.interval_coverage, 100, 0, '%')}  破发精确率={f(m.break_precision, 100, 0, '%')}"
+        f"  区间覆盖={f(m.interval_coverage, 100, 1, '%')}  破发精确率={f(m.break_precision, 100, 0, '%')}"
         f"  破发召回率={f(m.break_recall, 100, 0, '%')}  Brier(破发)={f(m.brier_break, digits=3)}"
         f"  Brier(超过盈亏平衡)={f(m.brier_beats_breakeven, digits=3)}"
     )
+    if m.bounds_below_minus_100 is not None:
+        line += f"  区间下限<−100%：{m.bounds_below_minus_100} 只"
+    if m.incoherent is not None:
+        line += f"  P(破发)+P(超过盈亏平衡)>1：{m.incoherent} 只"
+    if m.coverage_by_year:
+        line += "\n      分年覆盖：" + "  ".join(f"{y} {c * 100:.1f}%" for y, c in m.coverage_by_year)
+    return line
+
+
+def _mae_ratio_line(ev: Evaluation) -> str | None:
+    """The model's MAE as a multiple of the last-3 baseline's on the same IPOs."""
+    base = next((b for b in ev.baselines if b.name == modeling.BASELINE_RECENT), None)
+    if base is None or not base.mae_pct or ev.model.mae_pct is None:
+        return None
+    return f"  MAE / 近3只新股均值 MAE = {ev.model.mae_pct / base.mae_pct:.3f}"
 
 
 def _evaluation_lines(report: ModelReport) -> list[str]:
@@ -84,13 +146,15 @@ def _evaluation_lines(report: ModelReport) -> list[str]:
     for ev in report.evaluations:
         lines.append(f"【样本：{ev.sample}】（误差单位：首日涨幅百分点）")
         lines += [_metric_line(m) for m in (ev.model, *ev.baselines)]
+        if (ratio := _mae_ratio_line(ev)) is not None:
+            lines.append(ratio)
         if ev.reference is not None:
             lines.append(_metric_line(ev.reference))
     lines.append("【策略回测（样本外）】")
     for b in report.backtest:
         year = "合计" if b.year is None else str(b.year)
         lines.append(
-            f"  {b.strategy:<22} {year:<5} 申购 {b.subscribed:>3} 只  收益 {zhfmt.cny(b.profit_cny)}"
+            f"  {b.strategy:<24} {year:<5} 申购 {b.subscribed:>3} 只  收益 {zhfmt.cny(b.profit_cny)}"
             f"  资金占用 {b.capital_days / 1e4:,.0f} 万元·天  年化 {zhfmt.pct(b.return_on_frozen_pct)}"
         )
     lines.append("【说明】")
@@ -123,26 +187,25 @@ def explain_cmd(
 def explain_lines(ex: modeling.Explanation, settings: SubscriberSettings) -> list[str]:
     """The Chinese text of ``model explain``."""
     p, ipo = ex.prediction, ex.ipo
-    level = f"{p.interval_level * 100:.0f}%"
     lines = [
         f"{ipo.name}（{ipo.code}）申购日 {zhfmt.day_week(p.apply_date)}，训练样本 {p.train_size} 只（申购日前已上市）",
-        f"预测首日涨幅：{zhfmt.pct(p.predicted_return_pct, 1)}；{level} 预测区间 "
-        f"[{zhfmt.pct(p.interval_low_pct, 1)}, {zhfmt.pct(p.interval_high_pct, 1)}]",
-        f"破发概率 P(涨幅<0)：{zhfmt.pct(p.p_break_issue * 100, 1)}",
+        alert.forecast_line(p) + "（预测值为预测分布的中位数，区间与破发概率取自同一分布）",
         f"资金冻结 {p.freeze_days} 个自然日（退款日 {zhfmt.day_week(ex.refund_day)}）；"
-        f"预期中签率 {zhfmt.pct(p.expected_winning_rate_pct, 4)}（申购日前已公布的最近新股中位数）",
-        f"盈亏平衡首日涨幅：{zhfmt.pct(p.breakeven_return_pct, 1)}（年化资金成本 {settings.annual_rate * 100:.2f}%）；"
-        f"P(超过盈亏平衡)：{zhfmt.pct(None if p.p_beats_breakeven is None else p.p_beats_breakeven * 100, 1)}",
-        f"每冻结1万元的期望收益：{zhfmt.cny(p.expected_profit_per_10k)}",
-        f"建议：{p.advice}（申购资金 {zhfmt.cny(settings.capital_cny)}，概率阈值 {settings.min_probability:.2f}）",
+        f"年化资金成本 {settings.annual_rate * 100:.2f}%；申购资金 {zhfmt.cny(settings.capital_cny)}",
+        *alert.lots_lines(p),
+        *alert.profit_lines(p),
+        f"按比例配售的盈亏平衡首日涨幅：{zhfmt.pct(p.proportional_breakeven_pct, 1)}；"
+        f"超过它的概率：{zhfmt.pct(None if p.p_beats_proportional is None else p.p_beats_proportional * 100, 1)}",
+        f"建议：{p.advice}（获利概率阈值 {settings.min_probability:.2f}）",
         f"实际首日涨幅：{zhfmt.pct(p.actual_return_pct, 1)}",
-        f"因子贡献（系数×取值，合计即预测值；OLS，{ex.cov_type} 稳健标准误，样本内 R² {ex.fit_r2:.2f}）：",
+        "因子贡献（对数收益 log(1+涨幅) 尺度：系数×取值，合计为预测中位数的 log(1+涨幅)；"
+        f"OLS，{ex.cov_type} 稳健标准误，样本内 R² {ex.fit_r2:.2f}）：",
     ]
     contrib = dict(p.contributions)
     for label, coef, se, pvalue in ex.coefficients:
         lines.append(
-            f"  {label:<24} 贡献 {contrib.get(label, 0.0) + 0.0:>9.2f}  系数 {coef:>9.3f}"
-            f"  标准误 {se:>8.3f}  p={pvalue:.3f}"
+            f"  {label:<24} 贡献 {contrib.get(label, 0.0) + 0.0:>9.4f}  系数 {coef:>9.4f}"
+            f"  标准误 {se:>8.4f}  p={pvalue:.3f}"
         )
     lines.append("未使用的因子：" + ("无" if not p.dropped_factors else ""))
     lines += [f"  {d}" for d in p.dropped_factors]

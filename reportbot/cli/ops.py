@@ -17,6 +17,7 @@ from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, p
 from reportbot.config import Config, read_secret
 from reportbot.domain import TZ
 from reportbot.errors import ConfigError, DataError, ReportbotError
+from reportbot.pipeline import delivery_report
 from reportbot.pipeline.jobs import OUTCOME_ZH
 from reportbot.schedule import jobs, scheduler
 from reportbot.store import db
@@ -163,6 +164,8 @@ def status(app: AppContext) -> None:
         click.echo("最近 7 天的失败与错过：")
         for run in problems[-10:]:
             click.echo(f"  {_when(run.started_at)} {run.job} {OUTCOME_ZH[run.outcome]}：{run.error or run.detail}")
+    for line in delivery_report.status_lines(conn, now - timedelta(days=7)):
+        click.echo(line)
 
 
 def _when(moment: datetime) -> str:

@@ -1,58 +1,85 @@
-"""From a predictive distribution to break-even, expected profit and advice for one subscriber.
+"""From the predictive distribution and the lots actually received to profit, break-even and advice.
 
-Break-even first-day return = freeze cost / (capital × winning rate) = annual rate × days / 365 / winning
-rate (independent of the capital). Expected profit per ¥10,000 frozen = 10,000 × (winning rate ×
-predicted return − annual rate × days / 365). The subscriber's capital enters through the subscription
-cap (cash above the cap is never frozen, so per-¥10,000 figures do not change) and the minimum lot: a
-capital below one lot (100 shares × issue price) cannot subscribe.
+A subscription's profit is whole lots × 100 × issue price × first-day return − the freeze cost of the
+cash actually frozen (the subscription amount: capital in whole lots, capped at the cap; simple interest
+at the subscriber's annual rate over the calendar days T → refund). The lots are BSE's allocation
+(:mod:`reportbot.model.allocation`): ``k`` lots by proportion for sure, one leftover lot with
+probability ``p`` (the lower bound the data support; 0 below the cap). Hence:
 
-Advice: 申购 when P(return > break-even) ≥ the subscriber's ``min_probability`` and the expected profit
-is positive; 回避 when P(破发) ≥ 0.5, or when P(return > break-even) is below the threshold and the
-expected profit is not positive, or when the capital is below one lot; 谨慎 otherwise. Without an
-expected winning rate (no published rate before T) the break-even is 暂缺 and the advice is at best 谨慎.
+- expected profit (CNY) = (k + p) × lot value × predicted first-day return (the median) − freeze cost;
+- P(profit > 0) = (1 − p) × P(r > cost ÷ (k × lot value)) + p × P(r > cost ÷ ((k + 1) × lot value)),
+  both from the one predictive distribution (so it never exceeds 1 − P(破发));
+- the break-even shown is cost ÷ (k × lot value) (or ÷ one lot when only a leftover lot can come).
+
+Advice: 回避 when no lot can be counted (0 lots by proportion and no leftover lot within reach) or
+P(破发) ≥ 0.5; 申购 when P(profit > 0) ≥ the subscriber's ``min_probability`` and the expected profit is
+positive; 回避 when both fail; 谨慎 otherwise, and 谨慎 at best when no 配售比例 can be estimated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportbot.domain import ADVICE_AVOID, ADVICE_CAUTION, ADVICE_SUBSCRIBE, Prediction, SubscriberSettings
+from reportbot.domain import ADVICE_AVOID, ADVICE_CAUTION, ADVICE_SUBSCRIBE, LotOutlook
+from reportbot.model import allocation as al
 from reportbot.model import factors as fx
-from reportbot.model.ols import Forecast
-from reportbot.model.subscription import breakeven_return, freeze_cost
-from reportbot.model.walkforward import INDUSTRY_PREFIX, RowForecast
+from reportbot.model.predictive import ReturnForecast
+from reportbot.model.subscription import freeze_cost
+from reportbot.model.walkforward import INDUSTRY_PREFIX
 
-MIN_LOT_SHARES = 100
 PER = 10_000.0
 
 
 @dataclass(frozen=True, kw_only=True)
 class Economics:
-    """Break-even and expected profit of one IPO for one subscriber (percent units like the data)."""
+    """One subscriber's subscription to one IPO, from the lots received (percent units like the data)."""
 
+    outlook: LotOutlook | None  # None when the issue price or 配售比例 is unknown
+    cost: float | None  # freeze cost (CNY) of the cash frozen
     breakeven_pct: float | None
-    p_beats: float | None
-    expected_profit_per_10k: float | None
+    p_profit: float | None  # P(profit > 0)
+    expected_profit: float | None  # CNY, at the predicted (median) first-day return
+
+    @property
+    def per_10k(self) -> float | None:
+        """Expected profit per ¥10,000 frozen."""
+        if self.expected_profit is None or self.outlook is None or not self.outlook.cash:
+            return None
+        return self.expected_profit / self.outlook.cash * PER
 
 
-def economics(fc: Forecast, *, annual_rate: float, days: int, expected_winning_rate_pct: float | None) -> Economics:
-    """Break-even return, P(return > break-even) and expected profit per ¥10,000 frozen."""
-    if expected_winning_rate_pct is None or expected_winning_rate_pct <= 0:
-        return Economics(breakeven_pct=None, p_beats=None, expected_profit_per_10k=None)
-    wr = expected_winning_rate_pct / 100.0
-    breakeven = breakeven_return(annual_rate, days, wr) * 100.0
-    profit = PER * wr * fc.mean / 100.0 - freeze_cost(PER, annual_rate, days)
-    return Economics(breakeven_pct=breakeven, p_beats=fc.prob_above(breakeven), expected_profit_per_10k=profit)
+def economics(fc: ReturnForecast, outlook: LotOutlook | None, *, annual_rate: float, days: int) -> Economics:
+    """Profit, break-even and P(profit > 0) of the lots in ``outlook`` (rules in the module docstring)."""
+    if outlook is None:
+        return Economics(outlook=None, cost=None, breakeven_pct=None, p_profit=None, expected_profit=None)
+    cost = freeze_cost(outlook.cash, annual_rate, days)
+    if not outlook.shares:
+        return Economics(outlook=outlook, cost=0.0, breakeven_pct=None, p_profit=0.0, expected_profit=0.0)
+    lot_value = al.LOT * outlook.cash / outlook.shares
+    k, p = outlook.by_proportion, outlook.p_extra_low
+    p_sure = fc.prob_above(cost / (k * lot_value) * 100.0) if k else 0.0
+    p_more = fc.prob_above(cost / ((k + 1) * lot_value) * 100.0)
+    breakeven = cost / (max(k, 1) * lot_value) * 100.0 if k or p else None
+    return Economics(
+        outlook=outlook,
+        cost=cost,
+        breakeven_pct=breakeven,
+        p_profit=(1.0 - p) * p_sure + p * p_more,
+        expected_profit=(k + p) * lot_value * fc.mean / 100.0 - cost,
+    )
 
 
-def advise(*, p_break: float, econ: Economics, min_probability: float, lot_affordable: bool = True) -> str:
+def advise(*, p_break: float, econ: Economics, min_probability: float) -> str:
     """申购 / 谨慎 / 回避 (rules in the module docstring)."""
-    if not lot_affordable or p_break >= 0.5:
+    o = econ.outlook
+    if o is not None and o.expected_lots == 0:
         return ADVICE_AVOID
-    if econ.p_beats is None or econ.expected_profit_per_10k is None:
+    if p_break >= 0.5:
+        return ADVICE_AVOID
+    if econ.p_profit is None or econ.expected_profit is None:
         return ADVICE_CAUTION
-    good_p = econ.p_beats >= min_probability
-    good_profit = econ.expected_profit_per_10k > 0
+    good_p = econ.p_profit >= min_probability
+    good_profit = econ.expected_profit > 0
     if good_p and good_profit:
         return ADVICE_SUBSCRIBE
     if not good_p and not good_profit:
@@ -63,45 +90,6 @@ def advise(*, p_break: float, econ: Economics, min_probability: float, lot_affor
 def factor_label(column: str) -> str:
     """Chinese label of a design column (a factor, an industry dummy or the constant)."""
     if column.startswith(INDUSTRY_PREFIX):
-        return "行业：" + column[len(INDUSTRY_PREFIX) :]
+        name = column[len(INDUSTRY_PREFIX) :]
+        return "行业：" + ("行业未知（数据未提供）" if name == fx.UNKNOWN_INDUSTRY else name)
     return fx.FACTOR_LABELS.get(column, "常数项" if column == "const" else column)
-
-
-def build_prediction(
-    rf: RowForecast,
-    *,
-    settings: SubscriberSettings,
-    days: int,
-    expected_winning_rate_pct: float | None,
-    interval_level: float,
-    issue_price: float | None = None,
-) -> Prediction:
-    """The published :class:`Prediction` of one walk-forward forecast for one subscriber."""
-    fc = rf.forecast
-    econ = economics(
-        fc, annual_rate=settings.annual_rate, days=days, expected_winning_rate_pct=expected_winning_rate_pct
-    )
-    p_break = rf.p_break
-    affordable = issue_price is None or settings.capital_cny >= issue_price * MIN_LOT_SHARES
-    low, high = fc.interval(interval_level)
-    return Prediction(
-        code=rf.row.code,
-        apply_date=rf.row.apply_date,
-        predicted_return_pct=fc.mean,
-        interval_low_pct=low,
-        interval_high_pct=high,
-        interval_level=interval_level,
-        p_break_issue=p_break,
-        freeze_days=days,
-        expected_winning_rate_pct=expected_winning_rate_pct,
-        breakeven_return_pct=econ.breakeven_pct,
-        p_beats_breakeven=econ.p_beats,
-        expected_profit_per_10k=econ.expected_profit_per_10k,
-        advice=advise(p_break=p_break, econ=econ, min_probability=settings.min_probability, lot_affordable=affordable),
-        train_size=rf.train_size,
-        dropped_factors=tuple(f"{fx.FACTOR_LABELS[name]}：{reason}" for name, reason in rf.dropped),
-        contributions=tuple(
-            (factor_label(c), b * v) for c, b, v in zip(rf.fit.columns, rf.fit.params, rf.x, strict=True)
-        ),
-        actual_return_pct=rf.row.actual_return_pct,
-    )

@@ -1,8 +1,13 @@
-"""Factors of seed 003's first-day-return model, each computed only from what was known before T.
+"""Factors of the first-day-return model, each computed only from what was known before T.
 
 An outcome (first-day return) counts as known before the subscription day T only when the IPO listed
 strictly before T. The 北证50 factor uses index closes strictly before T. A factor the data lacks is
 ``None`` and is never filled with an invented value; :mod:`reportbot.model.walkforward` drops it.
+
+Same-day listings ("recent IPOs" ties): outcomes are grouped by listing day and a day is never split.
+The recent-return EWMA weights listing days (each day's value is the mean log return of the IPOs that
+listed that day); "the last 3" takes whole listing days, newest first, until at least 3 IPOs are in;
+the trailing window orders IPOs of one day by their return. None of this depends on the codes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import date, timedelta
 
 from reportbot.domain import Ipo
 from reportbot.errors import ConfigError
+from reportbot.model.winning_rate import WinningRates
 
 RECENT3 = "recent3_mean_return"
 BSE50 = "bse50_5d_return"
@@ -35,7 +41,31 @@ FACTOR_LABELS: dict[str, str] = {
     PROFIT_GROWTH: "净利润同比增速",
     INDUSTRY_EXCESS: "细分行业近月超额收益",
 }
-NUMERIC_FACTORS = (RECENT3, BSE50, LOG_PRICE, LOG_FUNDS, PE_RELATIVE)
+RECENT_EWMA = "recent_log_return_ewma"
+LOG_WINNING = "log_expected_winning_rate"
+IPOS_10D = "ipos_subscribing_10d"
+LOG_PE_RELATIVE = "log_pe_relative"
+FACTOR_LABELS.update(
+    {
+        RECENT_EWMA: "近期新股首日对数收益（按上市日指数加权）",
+        LOG_WINNING: "预期中签率（对数）",
+        IPOS_10D: "申购日前10天内（含当日）申购的新股数",
+        LOG_PE_RELATIVE: "发行市盈率/行业市盈率（对数）",
+    }
+)
+NUMERIC_FACTORS = (
+    RECENT3,
+    BSE50,
+    LOG_PRICE,
+    LOG_FUNDS,
+    PE_RELATIVE,
+    RECENT_EWMA,
+    LOG_WINNING,
+    IPOS_10D,
+    LOG_PE_RELATIVE,
+)
+RECENT_HALFLIFE_DAYS = 8.0  # listing days; chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+CROWD_WINDOW = timedelta(days=10)
 # Seed 003 used these, but neither the bundled data nor the live sources carry them.
 UNAVAILABLE: dict[str, str] = {
     PROFIT_GROWTH: "数据中暂缺（内置数据与实时数据源均无净利润增速）",
@@ -71,17 +101,42 @@ class OutcomeHistory:
     """First-day returns ordered by listing date, for "known before T" look-ups in O(log n)."""
 
     def __init__(self, ipos: Sequence[Ipo]) -> None:
-        """Keep every IPO that has both a listing date and a first-day return."""
+        """Keep every IPO that has both a listing date and a first-day return (ties: by return)."""
         known = sorted(
-            (i for i in ipos if i.listing_date is not None and i.first_day_return_pct is not None),
-            key=lambda i: (i.listing_date, i.code),
+            (i.listing_date, float(i.first_day_return_pct))
+            for i in ipos
+            if i.listing_date is not None and i.first_day_return_pct is not None
         )
-        self._days = [i.listing_date for i in known]
-        self._returns = [float(i.first_day_return_pct) for i in known]  # type: ignore[arg-type]
+        self._days = [d for d, _ in known]
+        self._returns = [r for _, r in known]
 
     def known_before(self, day: date) -> list[float]:
-        """Returns of IPOs listed strictly before ``day``, oldest first."""
-        return self._returns[: bisect.bisect_left(self._days, day)]  # type: ignore[type-var]
+        """Returns of IPOs listed strictly before ``day``, oldest first (one day's IPOs by return)."""
+        return self._returns[: bisect.bisect_left(self._days, day)]
+
+    def last_days_mean(self, day: date, count: int) -> float | None:
+        """Mean return of the latest whole listing days before ``day`` holding at least ``count`` IPOs."""
+        end = bisect.bisect_left(self._days, day)
+        if end < count:
+            return None
+        start = end - count
+        first_day = self._days[start]
+        start = bisect.bisect_left(self._days, first_day)  # never split a listing day
+        chunk = self._returns[start:end]
+        return sum(chunk) / len(chunk)
+
+    def log_ewma(self, day: date, halflife: float) -> float | None:
+        """EWMA over listing days before ``day`` of each day's mean log(1 + r); None below 3 days."""
+        end = bisect.bisect_left(self._days, day)
+        per_day: dict[date, list[float]] = {}
+        for d, r in zip(self._days[:end], self._returns[:end], strict=True):
+            per_day.setdefault(d, []).append(math.log1p(r / 100.0))
+        values = [sum(v) / len(v) for v in per_day.values()]
+        if len(values) < 3:
+            return None
+        decay = 0.5 ** (1.0 / halflife)
+        weights = [decay ** (len(values) - 1 - k) for k in range(len(values))]
+        return sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
 
 
 def bse50_return(closes: Sequence[tuple[date, float]], t: date) -> float | None:
@@ -97,25 +152,40 @@ def bse50_return(closes: Sequence[tuple[date, float]], t: date) -> float | None:
     return (last / first - 1.0) * 100.0 if first else None
 
 
-def factor_rows(ipos: Sequence[Ipo], index_closes: Sequence[tuple[date, float]] = ()) -> list[FactorRow]:
+def factor_rows(
+    ipos: Sequence[Ipo],
+    index_closes: Sequence[tuple[date, float]] = (),
+    *,
+    halflife: float = RECENT_HALFLIFE_DAYS,
+    winning_rate_lookback: int = 5,
+) -> list[FactorRow]:
     """Factor rows, in subscription order, for every IPO with a subscription day T.
 
     ``ipos`` are all IPOs of the segment (including those without T: their outcomes still count as known
     once listed). ``index_closes`` is the 北证50 daily series (empty when never fetched).
     """
     history = OutcomeHistory(ipos)
+    rates = WinningRates(ipos)
     closes = sorted(index_closes)
+    dated = sorted((i for i in ipos if i.apply_date is not None), key=lambda i: (i.apply_date, i.code))
+    t_days: list[date] = [i.apply_date for i in dated if i.apply_date is not None]
     rows = []
-    for ipo in sorted((i for i in ipos if i.apply_date is not None), key=lambda i: (i.apply_date, i.code)):
+    for ipo in dated:
         t: date = ipo.apply_date  # type: ignore[assignment]
         known = history.known_before(t)
-        recent3 = sum(known[-3:]) / 3 if len(known) >= 3 else None
+        recent3 = history.last_days_mean(t, 3)
+        pe = ipo.issue_pe / ipo.industry_pe if ipo.issue_pe and ipo.industry_pe else None
+        crowd = bisect.bisect_right(t_days, t) - bisect.bisect_left(t_days, t - CROWD_WINDOW)
         values: dict[str, float | None] = {
             RECENT3: recent3,
             BSE50: bse50_return(closes, t) if closes else None,
             LOG_PRICE: _log(ipo.issue_price),
             LOG_FUNDS: _log(ipo.raised_funds_yi),
-            PE_RELATIVE: ipo.issue_pe / ipo.industry_pe if ipo.issue_pe and ipo.industry_pe else None,
+            PE_RELATIVE: pe,
+            RECENT_EWMA: history.log_ewma(t, halflife),
+            LOG_WINNING: _log(rates.expected_before(t, winning_rate_lookback)),
+            IPOS_10D: float(crowd),
+            LOG_PE_RELATIVE: _log(pe),
         }
         rows.append(
             FactorRow(

@@ -1,7 +1,8 @@
 """Out-of-sample metrics of a predictor, and the two naive baselines it is compared with.
 
 R² is out-of-sample: 1 − SSE / Σ(y − ȳ)² over the evaluated IPOs. 破发 (first-day return < 0) is
-predicted when the point prediction is below 0 (for the model equivalently P(破发) ≥ 0.5). Precision,
+predicted when the point prediction is below 0 (for the model, whose point prediction is the median of
+its predictive distribution, equivalently P(破发) ≥ 0.5). Precision,
 recall and coverage are fractions; errors are in percentage points of first-day return.
 """
 
@@ -39,6 +40,7 @@ class Scored:
     p_beats: float | None = None  # predicted P(return > break-even)
     beats: bool | None = None  # whether the actual return beat the break-even computed before T
     p_break: float | None = None  # predicted P(破发)
+    year: int | None = None  # year of T
 
 
 def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
@@ -54,6 +56,17 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
     covered = [s.low <= s.actual <= s.high for s in items if s.low is not None and s.high is not None]
     brier = [(s.p_beats - float(s.beats)) ** 2 for s in items if s.p_beats is not None and s.beats is not None]
     brier_break = [(s.p_break - float(s.actual < 0)) ** 2 for s in items if s.p_break is not None]
+    with_interval = [s for s in items if s.low is not None and s.high is not None]
+    years = sorted({s.year for s in with_interval if s.year is not None})
+    by_year = tuple(
+        (
+            y,
+            sum(s.low <= s.actual <= s.high for s in with_interval if s.year == y)  # type: ignore[operator]
+            / sum(1 for s in with_interval if s.year == y),
+        )
+        for y in years
+    )
+    coherent = [s for s in items if s.p_break is not None and s.p_beats is not None]
     true_breaks = sum(s.actual < 0 for s in items)
     called = sum(s.predicted < 0 for s in items)
     hits = sum(s.actual < 0 and s.predicted < 0 for s in items)
@@ -68,6 +81,9 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
         break_recall=hits / true_breaks if true_breaks else None,
         brier_beats_breakeven=sum(brier) / len(brier) if brier else None,
         brier_break=sum(brier_break) / len(brier_break) if brier_break else None,
+        coverage_by_year=by_year,
+        bounds_below_minus_100=sum(s.low < -100.0 for s in with_interval) if with_interval else None,  # type: ignore[operator]
+        incoherent=sum(s.p_break + s.p_beats > 1 + 1e-9 for s in coherent) if coherent else None,  # type: ignore[operator]
     )
 
 

@@ -52,3 +52,19 @@ def breakeven_return(annual_rate: float, days: int, winning_rate: float) -> floa
 def cash_at_cap(issue_price: float, cap_shares: float) -> float:
     """Cash (CNY) needed to subscribe at the cap (申购上限 × 发行价)."""
     return issue_price * cap_shares
+
+
+def refund_day(
+    calendar: TradingCalendar,
+    apply_date: date,
+    offset_trading_days: int = 2,
+    source_refund_date: date | None = None,
+    result_date: date | None = None,
+) -> date:
+    """The refund day, never before the announced issue-result day (the cash stays frozen until then).
+
+    The source's refund date when given, else ``offset_trading_days`` trading days after T; an
+    announced 发行结果公告日 that is later moves the refund to that day.
+    """
+    end = source_refund_date or refund_date(calendar, apply_date, offset_trading_days)
+    return max(end, result_date) if result_date is not None else end

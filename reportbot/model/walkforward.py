@@ -3,13 +3,21 @@
 For a target with subscription day T the training rows are the IPOs (with a known T, so that their own
 factors are defined) that listed strictly before T. A numeric factor is used only when the target has it
 and at least ``coverage_min`` of the training rows have it; training then uses the complete rows.
-Industries with at least ``industry_min_count`` training rows get a dummy; the rest (and rows without
-an industry) form the base group.
+
+The outcome is y = log(1 + r) (r > −100 % always). OLS with HC3 covariance gives the centre; the scale
+combines the residual variance of the latest ``RESIDUAL_WINDOW`` training rows (the BSE's regimes
+differ in spread: 2022 vs the +200 % regime since 2024) with the parameter uncertainty, and is then
+calibrated on earlier out-of-sample errors (:mod:`reportbot.model.predictive`).
+
+Industry (when configured): industries with at least ``industry_min_count`` training rows get a dummy,
+and "industry unknown" is a category of its own like any other (it is not folded into the base group).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,10 +26,11 @@ import numpy as np
 
 from reportbot.errors import ModelError
 from reportbot.model import factors as fx
-from reportbot.model.logit import break_probability, fit_break_logit
-from reportbot.model.ols import CONST, FitResult, Forecast, fit_ols, forecast
+from reportbot.model.ols import CONST, FitResult, fit_ols
+from reportbot.model.predictive import ReturnForecast, calibration_factor
 
 INDUSTRY_PREFIX = "industry="
+RESIDUAL_WINDOW = 30  # latest training rows whose residual spread sets the scale
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,17 +50,16 @@ class RowForecast:
     """One out-of-sample prediction with the fit behind it."""
 
     row: fx.FactorRow
-    forecast: Forecast
+    forecast: ReturnForecast
     fit: FitResult
     x: tuple[float, ...]
     dropped: tuple[tuple[str, str], ...]  # (factor, Chinese reason)
     train_size: int
-    p_break_logit: float | None = None  # Logit P(破发) on the numeric factors; None when not fittable
 
     @property
     def p_break(self) -> float:
-        """P(破发): the Logit's when it could be fitted, else the OLS predictive distribution's."""
-        return self.forecast.prob_below(0.0) if self.p_break_logit is None else self.p_break_logit
+        """P(破发) = P(r < 0), from the one predictive distribution."""
+        return self.forecast.prob_below(0.0)
 
 
 def known_training_rows(rows: Sequence[fx.FactorRow], t: date) -> list[fx.FactorRow]:
@@ -100,7 +108,7 @@ def design(
         counts: dict[str, int] = {}
         for r in complete:
             counts[r.industry] = counts.get(r.industry, 0) + 1
-        industries = sorted(k for k, v in counts.items() if v >= spec.industry_min_count and k != fx.UNKNOWN_INDUSTRY)
+        industries = sorted(k for k, v in counts.items() if v >= spec.industry_min_count)
         if len(industries) == len(counts):  # keep a base group so the dummies are not collinear with const
             industries = industries[:-1]
         if not industries:
@@ -111,7 +119,7 @@ def design(
         return [1.0, *(float(r.values[n]) for n in used), *(1.0 if r.industry == i else 0.0 for i in industries)]  # type: ignore[arg-type]
 
     x = np.array([as_row(r) for r in complete], dtype=float).reshape(len(complete), len(columns))
-    y = [float(r.actual_return_pct) for r in complete]  # type: ignore[arg-type]
+    y = [math.log1p(float(r.actual_return_pct) / 100.0) for r in complete]  # type: ignore[arg-type]
     return columns, x, y, as_row(target), dropped
 
 
@@ -124,16 +132,18 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
         fit = fit_ols(y, x, columns)
     except ModelError:
         return None
-    numeric = [i for i, c in enumerate(columns) if not c.startswith(INDUSTRY_PREFIX)]
-    logit = fit_break_logit(y, x[:, numeric])
+    params = np.asarray(fit.params)
+    residuals = np.asarray(y) - x @ params
+    recent = residuals[-RESIDUAL_WINDOW:]
+    xv = np.asarray(x_target)
+    var = float(np.mean(recent**2)) * len(y) / fit.df_resid + float(xv @ np.asarray(fit.cov) @ xv)
     return RowForecast(
         row=target,
-        forecast=forecast(fit, x_target),
+        forecast=ReturnForecast(loc=float(xv @ params), scale=math.sqrt(max(var, 1e-12)), df=fit.df_resid),
         fit=fit,
         x=tuple(x_target),
         dropped=tuple(dropped),
         train_size=len(y),
-        p_break_logit=None if logit is None else break_probability(logit, [x_target[i] for i in numeric]),
     )
 
 
@@ -143,10 +153,26 @@ def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForec
         (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None), key=_listing_key
     )
     listing_days = [r.listing_date for r in known]
-    out = []
+    raw = []
     for target in sorted(rows, key=lambda r: (r.apply_date, r.code)):
         train = known[: bisect.bisect_left(listing_days, target.apply_date)]  # type: ignore[type-var]
         result = forecast_row(target, train, spec)
         if result is not None:
-            out.append(result)
+            raw.append(result)
+    return calibrate(raw)
+
+
+def calibrate(raw: Sequence[RowForecast]) -> list[RowForecast]:
+    """Widen each forecast by the errors of earlier forecasts whose outcomes were known before its T."""
+    errors = sorted(
+        (rf.row.listing_date, rf.forecast.standardised(rf.row.actual_return_pct))
+        for rf in raw
+        if rf.row.listing_date is not None and rf.row.actual_return_pct is not None
+    )
+    days = [d for d, _ in errors]
+    out = []
+    for rf in raw:
+        past = [z for _, z in errors[: bisect.bisect_left(days, rf.row.apply_date)]]
+        widen = calibration_factor(past, rf.forecast.df)
+        out.append(dataclasses.replace(rf, forecast=dataclasses.replace(rf.forecast, widen=widen)))
     return out

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from reportbot.domain import Ipo
+from reportbot.model import allocation as al
 
 
 def published_on(ipo: Ipo) -> date | None:
@@ -29,7 +30,7 @@ class WinningRates:
         """Keep every IPO with a winning rate and a publication day."""
         known = sorted(
             (
-                (day, ipo.code, float(ipo.online_winning_rate_pct))
+                (day, float(ipo.online_winning_rate_pct))  # same-day ties by rate, never by code
                 for ipo in ipos
                 if ipo.online_winning_rate_pct is not None
                 and ipo.online_winning_rate_pct > 0
@@ -37,10 +38,51 @@ class WinningRates:
             ),
         )
         self._days = [k[0] for k in known]
-        self._rates = [k[2] for k in known]
+        self._rates = [k[1] for k in known]
 
     def expected_before(self, t: date, lookback: int) -> float | None:
         """Median winning rate (percent) of the last ``lookback`` rates published before ``t``."""
         end = bisect.bisect_left(self._days, t)
         recent = self._rates[max(0, end - lookback) : end]
         return statistics.median(recent) if recent else None
+
+    def recent_before(self, t: date, lookback: int) -> list[float]:
+        """The last ``lookback`` rates (percent) published before ``t``, oldest first."""
+        end = bisect.bisect_left(self._days, t)
+        return self._rates[max(0, end - lookback) : end]
+
+
+def issue_facts(ipo: Ipo) -> al.IssueFacts | None:
+    """The published online-issue figures of ``ipo`` (None without online shares)."""
+    if not ipo.online_issue_shares:
+        return None
+    return al.IssueFacts(
+        online_shares=ipo.online_issue_shares,
+        valid_shares=ipo.online_valid_shares,
+        valid_accounts=ipo.online_valid_accounts,
+        allocated_accounts=ipo.online_allocated_accounts,
+        cap_shares=ipo.subscription_cap_shares,
+    )
+
+
+class ExtraLotHistory:
+    """Per published issue, the lower bound of a cap subscriber's chance of one leftover lot."""
+
+    def __init__(self, ipos: Sequence[Ipo]) -> None:
+        """Keep every IPO whose published figures bound the leftover lots."""
+        known = []
+        for ipo in ipos:
+            facts = issue_facts(ipo)
+            bounds = None if facts is None else al.leftover_bounds(facts)
+            day = published_on(ipo)
+            if bounds is not None and day is not None:
+                known.append((day, bounds.p_extra_low))
+        known.sort()
+        self._days = [d for d, _ in known]
+        self._lows = [p for _, p in known]
+
+    def low_before(self, t: date, lookback: int) -> tuple[float, int] | None:
+        """The smallest lower bound among the last ``lookback`` issues published before ``t``, and their count."""
+        end = bisect.bisect_left(self._days, t)
+        recent = self._lows[max(0, end - lookback) : end]
+        return (min(recent), len(recent)) if recent else None

@@ -27,7 +27,10 @@ from telegram.ext import (
 from reportbot import zhfmt
 from reportbot.config import Config
 from reportbot.domain import SubscriberSettings
+from reportbot.notify.settings_input import FIELDS, PRESETS, describe, parse_setting, with_value
 from reportbot.notify.telegram import install_token_redaction, read_token, split_text
+
+__all__ = ["BotBackend", "BotHandlers", "build_application", "describe", "parse_setting", "with_value"]
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +44,6 @@ HELP = (
     "/report 最新月报 PDF（仅限管理层）\n"
     "/help 显示本帮助"
 )
-FIELDS = {
-    "capital": ("申购资金", "请输入申购资金（元），例如 500000 或 50万，范围 1000 元至 1 亿元。"),
-    "rate": ("年化资金成本", "请输入年化资金成本，例如 3% 或 0.03，范围 0 至 30%。"),
-    "prob": ("概率阈值", "请输入超过盈亏平衡的最低概率，例如 60% 或 0.6，范围 0 至 100%。"),
-}
-PRESETS = {
-    "capital": (100_000.0, 500_000.0, 1_000_000.0, 2_000_000.0),
-    "rate": (0.02, 0.03, 0.05, 0.08),
-    "prob": (0.4, 0.5, 0.6, 0.7),
-}
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -88,56 +81,6 @@ class BotBackend(Protocol):
     def latest_report(self) -> Path | None:
         """The latest monthly PDF (rendered if needed), or None when there is nothing to report."""
         ...
-
-
-def parse_setting(field: str, text: str) -> float:
-    """Parse and validate one setting typed by a user.
-
-    Raises:
-        ValueError: with a Chinese message saying what is accepted.
-    """
-    raw = text.strip().replace(",", "").replace("，", "").replace("元", "")
-    scale = 1.0
-    if field == "capital":
-        for suffix, factor in (("万", 1e4), ("亿", 1e8)):
-            if raw.endswith(suffix):
-                raw, scale = raw[: -len(suffix)], factor
-    percent = raw.endswith("%")
-    raw = raw.rstrip("%").strip()
-    try:
-        value = float(raw) * scale
-    except ValueError:
-        raise ValueError(f"无法识别“{text.strip()}”。{FIELDS[field][1]}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"无法识别“{text.strip()}”。{FIELDS[field][1]}")
-    if field == "capital":
-        if not 1_000 <= value <= 1e8:
-            raise ValueError(f"申购资金 {value:,.0f} 元超出范围。{FIELDS[field][1]}")
-        return value
-    if percent or value > 1:
-        value /= 100
-    upper = 0.3 if field == "rate" else 1.0
-    if not 0 <= value <= upper:
-        raise ValueError(f"数值超出范围。{FIELDS[field][1]}")
-    return value
-
-
-def describe(settings: SubscriberSettings) -> str:
-    """Settings as Chinese text."""
-    return (
-        f"申购资金：{zhfmt.cny(settings.capital_cny)}\n"
-        f"年化资金成本：{settings.annual_rate * 100:.2f}%\n"
-        f"概率阈值（超过盈亏平衡的概率不低于此值才建议申购）：{settings.min_probability * 100:.0f}%"
-    )
-
-
-def with_value(settings: SubscriberSettings, field: str, value: float) -> SubscriberSettings:
-    """A copy of ``settings`` with one field changed."""
-    return SubscriberSettings(
-        capital_cny=value if field == "capital" else settings.capital_cny,
-        annual_rate=value if field == "rate" else settings.annual_rate,
-        min_probability=value if field == "prob" else settings.min_probability,
-    )
 
 
 def settings_keyboard() -> InlineKeyboardMarkup:
@@ -180,6 +123,14 @@ class BotHandlers:
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help."""
         await _reply(update, HELP)
+
+    async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, photo or file: only text is understood."""
+        await _reply(update, "机器人只识别文字命令。可用的命令：\n\n" + HELP)
+
+    async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any other command: say so and list the commands (every message gets an answer)."""
+        await _reply(update, "没有这个命令。可用的命令：\n\n" + HELP)
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/subscribe."""
@@ -292,7 +243,10 @@ class BotHandlers:
             return False
         new = with_value(current, field, value)
         self.backend.update_settings(chat_id, new)
-        await _reply(update, f"已更新{FIELDS[field][0]}。当前设置：\n" + describe(new))
+        how = ""
+        if field != "capital":
+            how = "（按百分数理解）" if text.strip().endswith("%") else "（不带百分号，按小数理解）"
+        await _reply(update, f"已更新{FIELDS[field][0]}{how}。当前设置：\n" + describe(new))
         return True
 
     async def _send_ipo_pdf(self, update: Update, code: str) -> None:
@@ -359,7 +313,9 @@ def build_application(config: Config, backend: BotBackend | None = None, *, toke
         ("report", handlers.report),
     ):
         app.add_handler(CommandHandler(name, callback))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))
+    app.add_handler(MessageHandler(filters.ALL, handlers.other))
     app.add_error_handler(_on_error)
     return app

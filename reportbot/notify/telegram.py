@@ -10,8 +10,10 @@ bot) is permanent.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import logging
+import math
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -34,6 +36,7 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send_message'", cat
 CHANNEL = "telegram"
 MAX_MESSAGE_CHARS = 4096
 MAX_BACKOFF_S = 30.0
+IDLE_RESET_S = 10.0  # a pacer further behind than this starts afresh instead of making up
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
 _factory_installed = False
@@ -111,7 +114,12 @@ def make_bot(config: Config, token: str, *, pool_size: int | None = None) -> Bot
 
 
 class Pacer:
-    """Global messages-per-second pacing, a per-chat minimum interval, and a global pause on 429."""
+    """Global pacing on an absolute schedule, a cap per sliding second, a per-chat interval, a pause on 429.
+
+    Slots are ``1 / rate`` apart on an absolute schedule (a late wake-up is made up, so the long-run rate
+    holds), but never more than ``ceil(rate)`` sends in any sliding second of actual send times: after a
+    stall of the event loop the backlog is spread out instead of bursting into Telegram's limit.
+    """
 
     def __init__(
         self,
@@ -123,12 +131,14 @@ class Pacer:
     ) -> None:
         """``rate`` <= 0 means no global limit."""
         self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.cap = math.ceil(rate) if rate > 0 else 0
         self.per_chat = per_chat_interval_s
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[str, float] = {}
+        self._recent: collections.deque[float] = collections.deque()
 
     async def wait(self, chat: str) -> None:
         """Wait for this chat's turn, then for a global slot (slots are reserved, so waits are fair)."""
@@ -138,11 +148,25 @@ class Pacer:
             if ready <= now:
                 break
             await self._sleep(ready - now)
-        slot = max(now, self._next)
+        if self._next < now - IDLE_RESET_S:  # idle for a while: start a new schedule
+            self._next = now
+        slot = self._next
         self._next = slot + self.interval
-        self._chat_next[chat] = slot + self.per_chat
+        self._chat_next[chat] = max(slot, now) + self.per_chat
         if slot > now:
             await self._sleep(slot - now)
+        await self._admit()
+
+    async def _admit(self) -> None:
+        while self.cap:
+            now = self._clock()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            wait = max(self._paused_until - now, 0.0)
+            if not wait and len(self._recent) < self.cap:
+                self._recent.append(now)  # no await between this check and the send's start
+                return
+            await self._sleep(max(wait or self._recent[0] + 1.0 - now, 0.001))
 
     def pause(self, seconds: float) -> None:
         """Hold every send for ``seconds`` (Telegram asked us to slow down)."""

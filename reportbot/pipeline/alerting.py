@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -29,19 +30,32 @@ class AlertComposer:
         self.conn = conn
         self.calendar: TradingCalendar = calendar_for(config)
         self.predictor: Predictor = predictor or modeling.predict_ipo
-        self._predictions: dict[tuple[str, SubscriberSettings], tuple[Prediction | None, str]] = {}
+        # after the issue result: the same forecast, lots and profit at the published 配售比例
+        self.published_predictor: Predictor = predictor or functools.partial(modeling.predict_ipo, published=True)
+        self._predictions: dict[tuple[str, SubscriberSettings, bool], tuple[Prediction | None, str]] = {}
         self._texts: dict[tuple[str, str, SubscriberSettings], str] = {}
 
-    def prediction(self, ipo: Ipo, settings: SubscriberSettings) -> tuple[Prediction | None, str]:
-        """The model's prediction (or None) and the Chinese note shown when it is absent."""
-        key = (ipo.code, settings)
+    def prediction(
+        self, ipo: Ipo, settings: SubscriberSettings, *, published: bool = False
+    ) -> tuple[Prediction | None, str]:
+        """The model's prediction (or None) and the Chinese note shown when it is absent.
+
+        ``published``: lots and profit at the announced 配售比例 when there is one (result, listing).
+        """
+        key = (ipo.code, settings, published)
         if key not in self._predictions:
+            predictor = self.published_predictor if published else self.predictor
             try:
-                self._predictions[key] = (self.predictor(self.config, self.conn, ipo, settings), "")
+                self._predictions[key] = (predictor(self.config, self.conn, ipo, settings), "")
             except (ModelError, NoDataError) as exc:
                 log.warning("prediction for %s failed: %s", ipo.code, exc)
                 self._predictions[key] = (None, alert.NO_PREDICTION)
         return self._predictions[key]
+
+    def upcoming_line(self, ipo: Ipo, settings: SubscriberSettings) -> str:
+        """One line of the upcoming list: day, name, price, lots for this capital and at the cap, advice."""
+        prediction, note = self.prediction(ipo, settings)
+        return alert.upcoming_line(ipo, prediction, note or alert.NO_PREDICTION)
 
     def text(self, ipo: Ipo, event: str, settings: SubscriberSettings) -> str:
         """The alert text (may be longer than one Telegram message)."""
@@ -54,7 +68,7 @@ class AlertComposer:
                 annual_rate=settings.annual_rate,
                 refund_offset=self.config.calendar.refund_offset_trading_days,
             )
-            prediction, note = self.prediction(ipo, settings)
+            prediction, note = self.prediction(ipo, settings, published=event in alert.CLOSED_EVENTS)
             self._texts[key] = alert.format_subscriber_alert(
                 terms, prediction, settings, event=event, prediction_note=note or alert.NO_PREDICTION
             )

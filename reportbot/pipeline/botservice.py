@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE, TZ, SubscriberSettings
+from reportbot.domain import SEGMENT_BSE, TZ, Ipo, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
 from reportbot.pipeline import Clock, open_store, render_monthly, reports
 from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
@@ -74,15 +74,7 @@ class StoreBotBackend:
             return f"截至 {today.isoformat()}，数据库中暂无即将申购的北交所新股。"
         settings = self._settings_or_default(chat_id)
         lines = [f"近期北交所新股申购（按您的设置，资金 {zhfmt.cny(settings.capital_cny)}）："]
-        for ipo in ipos:
-            prediction, note = self.composer.prediction(ipo, settings)
-            advice = (
-                prediction.advice if prediction is not None else f"{zhfmt.MISSING}（{note or alert.NO_PREDICTION}）"
-            )
-            lines.append(
-                f"• {zhfmt.day_week(ipo.apply_date)} {ipo.name}（{ipo.code}）发行价 {zhfmt.num(ipo.issue_price)} 元，"
-                f"建议：{advice}"
-            )
+        lines += [self.composer.upcoming_line(ipo, settings) for ipo in ipos]
         lines.append("发送 /ipo 代码 查看详情。")
         return "\n".join(lines)
 
@@ -93,6 +85,8 @@ class StoreBotBackend:
             return None
         if ipo.apply_date is None:
             return f"{ipo.name}（{ipo.code}）：申购日期{zhfmt.MISSING}，无法计算资金冻结与建议。"
+        if ipo.listing_date is not None and ipo.listing_date <= self.now().date():
+            return listed_brief(ipo)
         return self.composer.text(ipo, alert.EVENT_BRIEF, self._settings_or_default(chat_id))
 
     def ipo_pdf(self, code: str) -> Path | None:
@@ -115,6 +109,27 @@ class StoreBotBackend:
             return render_monthly(self.config, self.conn, self.now, month)[0]
         except NoDataError:
             return None
+
+
+def listed_brief(ipo: Ipo) -> str:
+    """A listed IPO: its actual outcome, and no subscription advice (the subscription is over)."""
+    missing = f"{zhfmt.MISSING}（数据源未提供）"
+    close = f"{zhfmt.num(ipo.first_day_close)} 元" if ipo.first_day_close is not None else missing
+    ret = zhfmt.pct(ipo.first_day_return_pct, 1, signed=True) if ipo.first_day_return_pct is not None else missing
+    rate = zhfmt.pct(ipo.online_winning_rate_pct, 4) if ipo.online_winning_rate_pct is not None else missing
+    price = f"{zhfmt.num(ipo.issue_price)} 元" if ipo.issue_price is not None else missing
+    return "\n".join(
+        [
+            "【北交所新股·已上市】",
+            f"{ipo.name}（{ipo.code}）",
+            f"申购日：{zhfmt.day_week(ipo.apply_date)}；上市日：{zhfmt.day_week(ipo.listing_date)}",
+            f"发行价：{price}",
+            f"首日收盘价：{close}",
+            f"首日涨跌幅：{ret}",
+            f"网上中签率：{rate}",
+            "该股已上市，申购已结束，不再给出申购建议。",
+        ]
+    )
 
 
 def backend_for(config: Config, now: Clock | None = None) -> StoreBotBackend:

@@ -8,10 +8,12 @@ before 15:00 of the result day, the listing alert before the 09:30 open of the l
 from __future__ import annotations
 
 import math
+import sqlite3
 from datetime import date, datetime, time, timedelta
 
 from reportbot.config import Config
 from reportbot.domain import TZ
+from reportbot.store import subscribers as sub_store
 from reportbot.tradingcal import TradingCalendar
 
 # event → (trading days after the event's day, local time of the deadline)
@@ -66,6 +68,27 @@ def latest_start(event: str, configured: time, recipients: int, rate: float, mar
     configured_s = configured.hour * 3600 + configured.minute * 60 + configured.second
     start_s = max(0, min(configured_s, deadline_s - needed))
     return time(start_s // 3600, start_s % 3600 // 60, start_s % 60)
+
+
+def event_of_job(target: str) -> str | None:
+    """The alert event a job target sends (``alerts-eve`` → ``eve``), or None."""
+    event = target.removeprefix("alerts-")
+    return event if target.startswith("alerts-") and event in EVENT_DEADLINES else None
+
+
+def scheduled_start(config: Config, conn: sqlite3.Connection, target: str, configured: time) -> time:
+    """When the job ``target`` should start on its days: ``configured``, or early enough for today's audience.
+
+    The audience is every active subscriber plus one message per group-webhook channel.
+    """
+    event = event_of_job(target)
+    if event is None:
+        return configured
+    channels = config.notify.alert_channels
+    recipients = (sub_store.count_active(conn) if "telegram" in channels else 0) + sum(
+        1 for c in channels if c != "telegram"
+    )
+    return latest_start(event, configured, recipients, pacing_rate(config), config.delivery.start_margin_s)
 
 
 def fits(event: str, start: datetime, recipients: int, rate: float, cal: TradingCalendar) -> tuple[datetime, bool]:

@@ -257,12 +257,12 @@ def resend(config: Config, conn: sqlite3.Connection, now: Clock, run_id: int, *,
         return _summary(conn, run_id, now().date(), events, 0, 0, [])
 
 
-def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
+def resume(config: Config, conn: sqlite3.Connection, now: Clock) -> list[DeliverySummary]:
     """Resume what interrupted or failed runs left while each event is timely; expire the rest (admin message).
 
-    An event whose send is running now (its lock is held) is skipped: it resumes its own rows.
+    An event whose send is running now (its lock is held) is skipped: that run sends its own rows.
     """
-    lines = []
+    out = []
     for event in alert.EVENTS:
         if not ledger.sendable(conn, (event,), now=now()) and not _has_expirable(conn, event, now):
             continue
@@ -271,11 +271,16 @@ def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
                 composer = AlertComposer(config, conn)
                 summary = _send_locked(config, conn, now, now().date(), (event,), [], composer)
         except NotifyError as exc:
-            lines.append(f"{event}: {exc}")
+            log.warning("resume of %s skipped: %s", event, exc)
             continue
         _tell_admins(config, summary)
-        lines.append(summary.line())
-    return "; ".join(lines) or "nothing to resume"
+        out.append(summary)
+    return out
+
+
+def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
+    """:func:`resume` as one line per event resumed."""
+    return "; ".join(s.line() for s in resume(config, conn, now)) or "nothing to resume"
 
 
 def _has_expirable(conn: sqlite3.Connection, event: str, now: Clock) -> bool:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import defaultdict
+from datetime import datetime
+
 from reportbot.pipeline.delivery_common import DeliverySummary
+from reportbot.store import deliveries as ledger
 
 EVENT_ZH = {
     "eve": "申购前一日提醒",
@@ -59,3 +64,23 @@ def admin_report(summary: DeliverySummary) -> str | None:
         lines.append(f"已过截止时间、不再发送的会话：{_chats(summary.expirations)}")
     lines.append(f"可在命令行按运行编号 {summary.run_id} 补发失败或未确认的提醒。")
     return "\n".join(lines)
+
+
+def status_lines(conn: sqlite3.Connection, since: datetime) -> list[str]:
+    """``reportbot status``: failed and in-doubt deliveries since ``since``, by run and chat (indexed query)."""
+    rows = ledger.problems(conn, since=since, limit=500)
+    groups: dict[tuple[int, str, str], list[ledger.LedgerRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.run_id, row.status, row.event)].append(row)
+    if not groups:
+        return []
+    lines = ["最近 7 天未送达的提醒（按运行编号，可补发）："]
+    for (run_id, status, event), found in sorted(groups.items(), reverse=True):
+        kind = "未确认" if status == ledger.IN_DOUBT else "失败"
+        chats = "、".join(r.recipient for r in found[:LIST_MAX]) + (
+            f" 等 {len(found)} 个" if len(found) > LIST_MAX else ""
+        )
+        lines.append(
+            f"  运行 {run_id} {EVENT_ZH.get(event, event)} {kind} {len(found)}：{chats}（{reason_zh(found[0].reason)}）"
+        )
+    return lines

@@ -1,4 +1,9 @@
-"""Model orchestration: stored IPOs → factors → walk-forward OLS → predictions, evaluation, backtest.
+"""Model orchestration: stored IPOs → factors → walk-forward log-return OLS → predictions, evaluation, backtest.
+
+The model was chosen on IPOs subscribed up to 2025-06-30 (:data:`DEV_END`); the later ones up to
+2026-09-30 are an untouched holdout reported separately (:data:`HOLDOUT`). ``as_of`` views keep only
+what was public by a date (:mod:`reportbot.summary.pointintime`: IPOs not yet announced are left out,
+later outcomes and issue results are blanked), for point-in-time evaluation in the monthly report.
 
 Only BSE IPOs are used. The 68 精选层 offerings (2020-07…2021-10) are left out: they were priced and
 traded under NEEQ rules, have no subscription days in the data, and could only enter as "known outcomes";
@@ -9,28 +14,27 @@ count as outcomes known before a later T but are not prediction targets or train
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from reportbot.config import Config
 from reportbot.domain import (
     SEGMENT_BSE,
-    Evaluation,
+    BacktestRow,
     Ipo,
     ModelReport,
     Prediction,
     SubscriberSettings,
 )
 from reportbot.errors import ModelError
-from reportbot.model import advice, backtest, metrics
+from reportbot.model import advice, backtest, metrics, publish
+from reportbot.model import evaluation as ev
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
-from reportbot.model.subscription import freeze_days, refund_date
-from reportbot.model.winning_rate import WinningRates
+from reportbot.model.subscription import freeze_days, refund_day
+from reportbot.model.winning_rate import ExtraLotHistory, WinningRates
 from reportbot.pipeline import calendar_for
 from reportbot.store import ipos as ipo_store
 from reportbot.store import market
@@ -40,12 +44,17 @@ from reportbot.tradingcal import TradingCalendar
 log = logging.getLogger(__name__)
 
 SEED_SAMPLE_END = date(2024, 3, 31)
+DEV_END = date(2025, 6, 30)
+HOLDOUT = (date(2025, 7, 1), date(2026, 9, 30))
 SAMPLE_SEED = "至2024-03"
 SAMPLE_ALL = "全部"
-MODEL_NAME = "模型（OLS+Logit）"
-BASELINE_RECENT = "近3只新股均值"
-BASELINE_TRAILING = f"近{metrics.TRAILING_WINDOW}只中位数"
+SAMPLE_DEV = "建模样本（申购日至2025-06-30）"
+SAMPLE_HOLDOUT = "保留样本（2025-07-01至2026-09-30）"
+MODEL_NAME = ev.MODEL_NAME
+BASELINE_RECENT = ev.BASELINE_RECENT
+BASELINE_TRAILING = ev.BASELINE_TRAILING
 _CACHE: dict[object, ModelReport] = {}
+_FORECASTS: dict[object, dict[str, wf.RowForecast]] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +75,9 @@ class _Inputs:
     rows: list[fx.FactorRow]
     spec: wf.ModelSpec
     rates: WinningRates
+    extras: ExtraLotHistory
     calendar: TradingCalendar
+    key: object
 
 
 def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, as_of: date | None = None) -> _Inputs:
@@ -74,9 +85,10 @@ def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, 
     ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
     if extra is not None:
         ipos = [i for i in ipos if i.code != extra.code] + [extra]
-    closes = market.index_series(conn)
     if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
         ipos = pit.known_ipos(ipos, as_of)
+    closes = market.index_series(conn)
+    if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
         closes = pit.known_series(closes, as_of)
     spec = wf.ModelSpec(
         factors=config.model.factors,
@@ -85,32 +97,51 @@ def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, 
         industry_min_count=config.model.industry_min_count,
         bse50_available=bool(closes),
     )
+    rows = fx.factor_rows(
+        ipos,
+        closes,
+        halflife=config.model.recent_halflife_days,
+        winning_rate_lookback=config.model.winning_rate_lookback,
+    )
     return _Inputs(
         ipos=ipos,
-        rows=fx.factor_rows(ipos, closes),
+        rows=rows,
         spec=spec,
         rates=WinningRates(ipos),
+        extras=ExtraLotHistory(ipos),
         calendar=calendar_for(config),
+        key=(tuple(ipos), tuple(closes), config.model),
     )
 
 
-def _prediction(config: Config, inp: _Inputs, rf: wf.RowForecast, ipo: Ipo, settings: SubscriberSettings) -> Prediction:
-    days = freeze_days(inp.calendar, rf.row.apply_date, config.calendar.refund_offset_trading_days, ipo.refund_date)
-    return advice.build_prediction(
-        rf,
-        settings=settings,
-        days=days,
-        expected_winning_rate_pct=inp.rates.expected_before(rf.row.apply_date, config.model.winning_rate_lookback),
-        interval_level=config.model.interval_level,
-        issue_price=ipo.issue_price,
+def _forecasts(inp: _Inputs) -> dict[str, wf.RowForecast]:
+    """The calibrated walk-forward forecasts by code (cached per data and model settings)."""
+    cached = _FORECASTS.get(inp.key)
+    if cached is None:
+        if len(_FORECASTS) > 8:
+            _FORECASTS.clear()
+        cached = _FORECASTS[inp.key] = {rf.row.code: rf for rf in wf.walk_forward(inp.rows, inp.spec)}
+    return cached
+
+
+def _prediction(
+    config: Config, inp: _Inputs, rf: wf.RowForecast, ipo: Ipo, settings: SubscriberSettings, *, published: bool = False
+) -> Prediction:
+    offset = config.calendar.refund_offset_trading_days
+    refund = refund_day(inp.calendar, rf.row.apply_date, offset, ipo.refund_date, ipo.issue_result_date)
+    days = freeze_days(inp.calendar, rf.row.apply_date, offset, refund)
+    view = publish.ratio_view(
+        ipo, rf.row.apply_date, inp.rates, inp.extras, config.model.winning_rate_lookback, published=published
+    )
+    return publish.build_prediction(
+        rf, ipo=ipo, settings=settings, days=days, view=view, interval_level=config.model.interval_level
     )
 
 
 def _forecast_for(inp: _Inputs, ipo: Ipo) -> wf.RowForecast:
     if ipo.apply_date is None:
         raise ModelError(f"IPO {ipo.code} ({ipo.name}) has no subscription date (apply_date): nothing to predict")
-    target = next(r for r in inp.rows if r.code == ipo.code)
-    rf = wf.forecast_row(target, wf.known_training_rows(inp.rows, ipo.apply_date), inp.spec)
+    rf = _forecasts(inp).get(ipo.code)
     if rf is None:
         raise ModelError(
             f"IPO {ipo.code}: fewer than {inp.spec.min_train_size} outcomes known before {ipo.apply_date}"
@@ -120,15 +151,24 @@ def _forecast_for(inp: _Inputs, ipo: Ipo) -> wf.RowForecast:
 
 
 def predict_ipo(
-    config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings, as_of: date | None = None
+    config: Config,
+    conn: sqlite3.Connection,
+    ipo: Ipo,
+    settings: SubscriberSettings,
+    as_of: date | None = None,
+    *,
+    published: bool = False,
 ) -> Prediction:
     """The model's view of ``ipo`` before its T, fitted only on outcomes known before T (and by ``as_of``).
+
+    ``published=True`` computes the allocation, break-even and profit from the announced 配售比例 when
+    the IPO has one (the result-day view); the forecast itself is always the one made before T.
 
     Raises:
         ModelError: the IPO has no subscription day, or too few outcomes were known before it.
     """
     inp = _inputs(config, conn, extra=ipo, as_of=as_of)
-    return _prediction(config, inp, _forecast_for(inp, ipo), ipo, settings)
+    return _prediction(config, inp, _forecast_for(inp, ipo), ipo, settings, published=published)
 
 
 def explain_ipo(config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings) -> Explanation:
@@ -140,8 +180,13 @@ def explain_ipo(config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: Su
     return Explanation(
         ipo=ipo,
         prediction=_prediction(config, inp, rf, ipo, settings),
-        refund_day=ipo.refund_date
-        or refund_date(inp.calendar, ipo.apply_date, config.calendar.refund_offset_trading_days),
+        refund_day=refund_day(
+            inp.calendar,
+            ipo.apply_date,
+            config.calendar.refund_offset_trading_days,
+            ipo.refund_date,
+            ipo.issue_result_date,
+        ),
         coefficients=tuple(
             (advice.factor_label(c), b, s, p)
             for c, b, s, p in zip(fit.columns, fit.params, fit.bse, fit.pvalues, strict=True)
@@ -160,13 +205,15 @@ def default_settings(config: Config) -> SubscriberSettings:
 def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = None) -> ModelReport:
     """Walk-forward predictions, evaluations and backtest over the stored BSE IPOs (cached per data).
 
-    ``as_of``: use only what was known at the end of that day (a past month's report).
+    ``as_of``: use only what was known at the end of that day (a past month's report; see the module
+    docstring): the forecasts, evaluation and backtest then use no later outcome or issue result.
     """
     inp = _inputs(config, conn, as_of=as_of)
-    key = (tuple(inp.ipos), tuple(market.index_series(conn)), config.model, config.calendar, config.subscriber_defaults)
+    key = (inp.key, config.calendar, config.subscriber_defaults)
     cached = _CACHE.get(key)
     if cached is None:
-        _CACHE.clear()
+        if len(_CACHE) > 8:
+            _CACHE.clear()
         cached = _CACHE[key] = _build_report(config, inp)
     return cached
 
@@ -174,127 +221,36 @@ def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = 
 def _build_report(config: Config, inp: _Inputs) -> ModelReport:
     settings = default_settings(config)
     by_code = {i.code: i for i in inp.ipos}
-    forecasts = wf.walk_forward(inp.rows, inp.spec)
-    predictions = [_prediction(config, inp, rf, by_code[rf.row.code], settings) for rf in forecasts]
-    evaluations = tuple(
-        _evaluate(name, [(rf, p) for rf, p in zip(forecasts, predictions, strict=True) if keep(p)])
-        for name, keep in (
-            (SAMPLE_SEED, lambda p: p.apply_date <= SEED_SAMPLE_END),
-            (SAMPLE_ALL, lambda p: True),
-        )
+    forecasts = sorted(_forecasts(inp).values(), key=lambda rf: (rf.row.apply_date, rf.row.code))
+    pairs = [(rf, _prediction(config, inp, rf, by_code[rf.row.code], settings)) for rf in forecasts]
+    evaluations = (
+        ev.evaluation(SAMPLE_ALL, pairs),
+        ev.evaluation(SAMPLE_DEV, [q for q in pairs if ev.in_window(q[1], None, DEV_END)]),
+        ev.evaluation(SAMPLE_HOLDOUT, [q for q in pairs if ev.in_window(q[1], *HOLDOUT)]),
+        ev.evaluation(SAMPLE_SEED, [q for q in pairs if ev.in_window(q[1], None, SEED_SAMPLE_END)], metrics.SEED_003),
     )
-    trades = [t for rf, p in zip(forecasts, predictions, strict=True) if (t := _trade(by_code[p.code], p, settings))]
+    rows, counts = _backtest(by_code, pairs, settings.annual_rate)
     return ModelReport(
-        predictions=tuple(predictions),
+        predictions=tuple(p for _, p in pairs),
         evaluations=evaluations,
-        backtest=backtest.backtest(trades),
+        backtest=rows,
         factors_used=_factors_used(forecasts, inp.spec),
-        notes=_notes(forecasts, inp, len(trades)),
+        notes=_notes(forecasts, inp, counts),
     )
 
 
-def _evaluate(sample: str, pairs: list[tuple[wf.RowForecast, Prediction]]) -> Evaluation:
-    scored = [_score(rf, p) for rf, p in pairs if p.actual_return_pct is not None]
-    return Evaluation(
-        sample=sample,
-        model=metrics.metric_set(MODEL_NAME, [s[0] for s in scored]),
-        baselines=tuple(
-            metrics.metric_set(name, [s[k] for s in scored if s[k] is not None])  # type: ignore[misc]
-            for k, name in ((1, BASELINE_RECENT), (2, BASELINE_TRAILING))
-        ),
-        reference=metrics.SEED_003 if sample == SAMPLE_SEED else None,
-    )
-
-
-def _score(rf: wf.RowForecast, p: Prediction) -> tuple[metrics.Scored, metrics.Scored | None, metrics.Scored | None]:
-    """The model's and the two baselines' scored predictions of one IPO with a known outcome."""
-    actual = float(p.actual_return_pct)  # type: ignore[arg-type]
-    be = p.breakeven_return_pct
-    beats = None if be is None else actual > be
-    model = metrics.Scored(
-        actual=actual,
-        predicted=p.predicted_return_pct,
-        low=p.interval_low_pct,
-        high=p.interval_high_pct,
-        p_beats=p.p_beats_breakeven,
-        beats=beats,
-        p_break=p.p_break_issue,
-    )
-    last3 = rf.row.known_returns[-metrics.RECENT_WINDOW :]
-    recent = None
-    if rf.row.recent3 is not None:
-        recent = metrics.Scored(
-            actual=actual,
-            predicted=rf.row.recent3,
-            p_beats=metrics.share_above(last3, be),
-            beats=beats,
-            p_break=metrics.share_below(last3, 0.0),
-        )
-    window = rf.row.known_returns[-metrics.TRAILING_WINDOW :]
-    trailing = None
-    if window:
-        low, high = metrics.empirical_interval(window, p.interval_level)
-        trailing = metrics.Scored(
-            actual=actual,
-            predicted=statistics.median(window),
-            low=low,
-            high=high,
-            p_beats=metrics.share_above(window, be),
-            beats=beats,
-            p_break=metrics.share_below(window, 0.0),
-        )
-    return model, recent, trailing
-
-
-def _break_brier_note(forecasts: list[wf.RowForecast]) -> str:
-    """Why P(破发) comes from the Logit: walk-forward Brier scores of both ways on the same IPOs."""
-    triples = [
-        (rf.forecast.prob_below(0.0), rf.p_break_logit, float(rf.row.actual_return_pct < 0))
-        for rf in forecasts
-        if rf.row.actual_return_pct is not None and rf.p_break_logit is not None
-    ]
-    if not triples:
-        return "破发概率：Logit 无法拟合（破发样本不足），改用OLS预测分布"
-    ols = sum((a - y) ** 2 for a, _, y in triples) / len(triples)
-    logit = sum((b - y) ** 2 for _, b, y in triples) / len(triples)
-    known = triples
-    fallback = sum(1 for rf in forecasts if rf.p_break_logit is None)
-    return (
-        f"破发概率P(涨幅<0)取自Logit（样本外Brier {logit:.3f}，同样本OLS预测分布 {ols:.3f}，n={len(known)}）；"
-        f"Logit不可拟合时（{fallback} 次）用OLS预测分布。超过盈亏平衡的概率取自OLS预测分布（t分布，"
-        "方差含HC3稳健协方差的参数不确定性），因其阈值随每位用户的资金成本而变"
-    )
-
-
-def _trade(ipo: Ipo, p: Prediction, settings: SubscriberSettings) -> backtest.Trade | None:
-    if p.actual_return_pct is None or not ipo.online_winning_rate_pct:
-        return None
-    capital = settings.capital_cny
-    cap_cash = _cap_cash(ipo)
-    if cap_cash is not None:
-        capital = min(capital, cap_cash)
-    trade = backtest.Trade(
-        year=p.apply_date.year,
-        capital=capital,
-        days=p.freeze_days,
-        winning_rate_pct=ipo.online_winning_rate_pct,
-        return_pct=p.actual_return_pct,
-        annual_rate=settings.annual_rate,
-        decisions={},
-    )
-    chosen = backtest.decisions(
-        expected_profit=p.expected_profit_per_10k,
-        p_beats=p.p_beats_breakeven,
-        threshold=settings.min_probability,
-        profit=trade.profit,
-    )
-    return dataclasses.replace(trade, decisions=chosen)
-
-
-def _cap_cash(ipo: Ipo) -> float | None:
-    if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
-        return ipo.issue_price * ipo.subscription_cap_shares
-    return ipo.top_apply_amount_wan * 1e4 if ipo.top_apply_amount_wan is not None else None
+def _backtest(
+    by_code: dict[str, Ipo], pairs: list[tuple[wf.RowForecast, Prediction]], annual_rate: float
+) -> tuple[tuple[BacktestRow, ...], tuple[int, int]]:
+    mine, cap = [], []
+    for rf, p in pairs:
+        ipo = by_code[p.code]
+        t = ev.trade(ipo, rf, p, p.allocation, advice=p.advice, annual_rate=annual_rate)
+        c = ev.trade(ipo, rf, p, p.cap_allocation, advice=p.cap_advice, annual_rate=annual_rate)
+        mine += [t] if t is not None else []
+        cap += [c] if c is not None else []
+    rows = backtest.backtest(mine, backtest.SUBSCRIBER_DEFAULT) + backtest.backtest(cap, backtest.SUBSCRIBER_CAP)
+    return rows, (len(mine), len(cap))
 
 
 def _factors_used(forecasts: list[wf.RowForecast], spec: wf.ModelSpec) -> tuple[str, ...]:
@@ -304,7 +260,7 @@ def _factors_used(forecasts: list[wf.RowForecast], spec: wf.ModelSpec) -> tuple[
     return tuple(f for f in spec.factors if f in used)
 
 
-def _notes(forecasts: list[wf.RowForecast], inp: _Inputs, trades: int) -> tuple[str, ...]:
+def _notes(forecasts: list[wf.RowForecast], inp: _Inputs, counts: tuple[int, int]) -> tuple[str, ...]:
     notes = []
     total = len(forecasts)
     for name in inp.spec.factors:
@@ -319,14 +275,28 @@ def _notes(forecasts: list[wf.RowForecast], inp: _Inputs, trades: int) -> tuple[
     undated = sum(1 for i in inp.ipos if i.apply_date is None)
     notes.append(f"{undated} 只新股无申购日数据：仅作为申购日前已知的首日结果使用，不作为预测对象或训练样本")
     notes.append("精选层（2020-07至2021-10）样本未纳入：交易规则不同，且不改变任何预测对象的因子")
-    notes.append(_break_brier_note(forecasts))
-    notes.append(f"回测只含有实际中签率与首日涨幅的 {trades} 只新股；收益按实际中签率计算的期望值口径")
+    notes.append(
+        "首日涨幅在对数尺度 log(1+涨幅) 上建模：预测值为预测分布的中位数，区间下限不会低于−100%；"
+        "预测区间、破发概率与超过盈亏平衡的概率均取自同一个t分布，其尺度取最近30个训练样本的残差并按"
+        "申购日前已知的样本外误差校准（80%分位）"
+    )
+    notes.append(
+        f"模型在申购日至{DEV_END.isoformat()}的新股上选定；{HOLDOUT[0].isoformat()}至{HOLDOUT[1].isoformat()}"
+        "为保留样本，未参与任何选择"
+    )
+    notes.append(
+        f"回测按整手计算：按公布的配售比例取整获配手数，顶格账户另计多获配1手剩余股份的概率下限"
+        "（数据不足以推算时按0计）；冻结资金为实际申购金额（不超过顶格所需资金）。默认资金含有实际中签率与"
+        f"首日涨幅的 {counts[0]} 只新股（申购上限未知时不设上限），顶格申购仅含已知申购上限的 {counts[1]} 只"
+    )
+    notes.append("Brier(超过盈亏平衡)按比例配售的盈亏平衡涨幅（年化资金成本×冻结天数÷365÷预期配售比例）计算")
     return tuple(notes)
 
 
 def clear_cache() -> None:
-    """Forget the cached model report (the next :func:`model_report` refits)."""
+    """Forget the cached model report and forecasts (the next :func:`model_report` refits)."""
     _CACHE.clear()
+    _FORECASTS.clear()
 
 
 def refit(config: Config, conn: sqlite3.Connection, now: datetime) -> str:

@@ -192,7 +192,7 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
                 total += item.profit_cny / 1e4
                 cumulative.append(total)
             line = ax.plot([str(r.year) for r in items], cumulative, marker="o", markersize=3, label=name)[0]
-            if name == STRATEGY_PERFECT:  # the hindsight ceiling: a reference, not a strategy
+            if name.endswith(STRATEGY_PERFECT):  # the hindsight ceiling: a reference, not a strategy
                 line.set_color(GREY)
                 line.set_linestyle("--")
         ax.axhline(0, color="#333", linewidth=0.8)

@@ -29,7 +29,8 @@ from filelock import FileLock, Timeout
 
 from reportbot import pipeline
 from reportbot.config import Config
-from reportbot.errors import ReportbotError
+from reportbot.errors import ConfigError, ReportbotError
+from reportbot.pipeline import deadlines
 from reportbot.pipeline import jobs as pipeline_jobs
 from reportbot.pipeline.jobs import JobFunc
 from reportbot.schedule import jobs
@@ -69,6 +70,7 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
     if spec.trigger.is_event:
         days = pipeline_jobs.event_days(conn, pipeline.calendar_for(config), spec.trigger.on)
         at = time(int(cron.get("hour", "0")), int(cron.get("minute", "0")), int(cron.get("second", "0")))
+        at = deadlines.scheduled_start(config, conn, spec.target, at)  # early enough for the audience
         return EventDayTrigger(days, at, timezone=tz)
     if spec.trigger.trading_day is not None:
         return TradingDayTrigger(
@@ -79,6 +81,30 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
             overrides_file=config.calendar.overrides_file,
         )
     return CronTrigger(timezone=tz, **cron)
+
+
+def check_state_paths(config: Config) -> None:
+    """Make sure every directory ``serve`` writes to exists and is writable, before any job runs.
+
+    Raises:
+        ConfigError: one line naming the key and the path (e.g. a relative path that resolved under a
+            read-only ``/etc/reportbot``).
+    """
+    wanted = (
+        ("paths.database", config.paths.database.parent),
+        ("paths.output_dir", config.paths.output_dir),
+        ("paths.raw_dir", config.paths.raw_dir),
+        ("fonts.cache_dir", config.fonts.cache_dir),
+        ("backup.directory", config.backup.directory),
+        ("schedule.lock_file", config.schedule.lock_file.parent),
+    )
+    for key, directory in wanted:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror or exc}") from exc
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ConfigError(f"{key}: {directory} is not writable (give an absolute path the service may write)")
 
 
 class Service:
@@ -107,9 +133,10 @@ class Service:
         """Take the single-instance lock and start the scheduler.
 
         Raises:
+            ConfigError: a state directory cannot be written (see :func:`check_state_paths`).
             ReportbotError: another ``serve`` holds the lock.
         """
-        self.config.schedule.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        check_state_paths(self.config)
         try:
             self.lock.acquire(timeout=0)
         except Timeout as exc:

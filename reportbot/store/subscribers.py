@@ -68,6 +68,11 @@ def list_subscribers(conn: sqlite3.Connection, *, active_only: bool = False) -> 
     return [_from_row(r) for r in conn.execute(sql)]
 
 
+def count_active(conn: sqlite3.Connection) -> int:
+    """How many subscribers are active (indexed)."""
+    return int(conn.execute("SELECT count(*) FROM subscribers WHERE active = 1").fetchone()[0])
+
+
 def subscribe(
     conn: sqlite3.Connection, chat_id: int, name: str, defaults: SubscriberSettings, *, now: datetime
 ) -> Subscriber:

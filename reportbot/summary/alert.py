@@ -7,7 +7,8 @@ from datetime import date
 
 from reportbot import zhfmt
 from reportbot.domain import Ipo, Prediction, SubscriberSettings
-from reportbot.model.subscription import cash_at_cap, freeze_cost, freeze_days, refund_date
+from reportbot.model.allocation import subscribed_shares
+from reportbot.model.subscription import cash_at_cap, freeze_cost, freeze_days, refund_day
 from reportbot.tradingcal import TradingCalendar
 
 
@@ -20,10 +21,12 @@ class AlertTerms:
     freeze_days: int
     cap_cash: float | None
     cap_shares_text: str  # 申购上限 as stored, or derived from 顶格资金 ÷ 发行价 (and marked so)
-    capital: float
+    capital: float  # the subscriber's capital, at most the cash at the cap
+    frozen: float  # cash actually frozen: whole lots of 100 shares
     annual_rate: float
     freeze_cost: float
     provisional_calendar: bool
+    eve_title: str = "【北交所新股申购提醒·明日申购】"
 
 
 def alert_terms(
@@ -32,14 +35,18 @@ def alert_terms(
     """Work out the freeze period and its cost for ``capital`` (capped at the cash needed at the cap)."""
     if ipo.apply_date is None:
         raise ValueError(f"IPO {ipo.code} has no subscription date")
-    refund = ipo.refund_date or refund_date(calendar, ipo.apply_date, refund_offset)
-    days = freeze_days(calendar, ipo.apply_date, refund_offset, ipo.refund_date)
+    refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
+    days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
     cap_cash = None
     if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
         cap_cash = cash_at_cap(ipo.issue_price, ipo.subscription_cap_shares)
     elif ipo.top_apply_amount_wan is not None:
         cap_cash = ipo.top_apply_amount_wan * 1e4
     used = min(capital, cap_cash) if cap_cash is not None else capital
+    frozen = used
+    if ipo.issue_price:  # whole lots of 100 shares, at most the cap
+        cap_shares = ipo.subscription_cap_shares or (cap_cash / ipo.issue_price if cap_cash else None)
+        frozen = subscribed_shares(capital, ipo.issue_price, cap_shares) * ipo.issue_price
     cap_text = zhfmt.shares(ipo.subscription_cap_shares)
     if ipo.subscription_cap_shares is None and cap_cash is not None and ipo.issue_price:
         cap_text = f"约{zhfmt.shares(cap_cash / ipo.issue_price)}（由顶格申购资金÷发行价推算）"
@@ -50,10 +57,20 @@ def alert_terms(
         cap_cash=cap_cash,
         cap_shares_text=cap_text,
         capital=used,
+        frozen=frozen,
         annual_rate=annual_rate,
-        freeze_cost=freeze_cost(used, annual_rate, days),
+        freeze_cost=freeze_cost(frozen, annual_rate, days),
         provisional_calendar=calendar.is_provisional(refund),
+        eve_title=eve_title(calendar, ipo.apply_date),
     )
+
+
+def eve_title(calendar: TradingCalendar, t: date) -> str:
+    """ "明日申购" only when T is the next calendar day after the eve, else the day and weekday of T."""
+    eve = calendar.previous_trading_day(t)
+    if (t - eve).days == 1:
+        return "【北交所新股申购提醒·明日申购】"
+    return f"【北交所新股申购提醒·下一交易日（{t.month}月{t.day}日，周{_WEEKDAYS[t.weekday()]}）申购】"
 
 
 def pe_line(ipo: Ipo) -> str:
@@ -80,6 +97,8 @@ EVENT_TITLES = {
     EVENT_LISTING: "【北交所新股·今日上市】",
 }
 NO_PREDICTION = "模型预测暂缺（此前已知结果的新股太少，模型无法给出预测）"
+_WEEKDAYS = "一二三四五六日"
+CLOSED_EVENTS = (EVENT_RESULT, EVENT_LISTING)  # subscription has closed: no 申购 advice
 
 
 def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
@@ -88,34 +107,87 @@ def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
         return calendar.previous_trading_day(ipo.apply_date) if ipo.apply_date else None
     if event == EVENT_MORNING:
         return ipo.apply_date
-    if event == EVENT_RESULT:  # the announced result day, else T+3 trading days (as in the bundled data)
+    if event == EVENT_RESULT:  # the announced result day, else the refund day (T+2 trading days)
         if ipo.issue_result_date is None and ipo.apply_date is not None:
-            return calendar.add_trading_days(ipo.apply_date, 3)
+            return ipo.refund_date or calendar.add_trading_days(ipo.apply_date, 2)
         return ipo.issue_result_date
     if event == EVENT_LISTING:
         return ipo.listing_date
     raise ValueError(f"unknown alert event {event!r}; known: {', '.join(EVENTS)}")
 
 
-def _prediction_lines(terms: AlertTerms, prediction: Prediction | None, note: str, threshold: str) -> list[str]:
-    if prediction is None:
-        return [f"首日涨幅预测：{note}", f"建议：{zhfmt.MISSING}（无模型预测，无法按您的设置给出建议）"]
-    p = prediction
+def forecast_line(p: Prediction) -> str:
+    """Predicted first-day return, its interval and P(破发) (one predictive distribution)."""
     level = f"{p.interval_level * 100:.0f}%"
-    profit = None
-    if p.expected_profit_per_10k is not None:
-        profit = p.expected_profit_per_10k * terms.capital / 1e4
+    return (
+        f"预测首日涨幅：{zhfmt.pct(p.predicted_return_pct, 1, signed=True)}"
+        f"（{level} 区间 {zhfmt.pct(p.interval_low_pct, 1, signed=True)} ~ "
+        f"{zhfmt.pct(p.interval_high_pct, 1, signed=True)}）；破发概率 {p.p_break_issue * 100:.0f}%"
+    )
+
+
+def lots_lines(p: Prediction) -> list[str]:
+    """The subscriber's lots under BSE's allocation rule, and what the cap requires and gives."""
+    o = p.allocation
+    if o is None:
+        return [f"获配手数：{zhfmt.MISSING}（发行价或配售比例暂缺，无法按配售规则计算）"]
+    kind = "已公布" if o.ratio_published else "申购日前估计"
+    lines = [
+        f"配售比例（{kind}）：{o.ratio * 100:.4f}%；您可申购 {zhfmt.num(o.shares, 0)} 股，冻结 {zhfmt.cny(o.cash)}"
+    ]
+    if o.shares == 0:
+        lines.append(
+            f"您的资金不足1手（100股），无法申购；按比例获配1手需申购资金约 {zhfmt.cny(o.capital_for_one_lot)}"
+        )
+    elif o.by_proportion == 0:
+        lines.append(
+            f"按比例配售您将获配 0 手：按比例获配1手至少需申购资金约 {zhfmt.cny(o.capital_for_one_lot)}，"
+            f"顶格申购需资金 {zhfmt.cny(o.cash_for_cap)}。剩余股份按申购数量优先、数量相同时间优先逐手分配，"
+            "先分给顶格等更大的申购，能否轮到您公开数据无法推算，故不计入"
+        )
+    else:
+        extra = ""
+        if o.at_cap and o.p_extra_high > 0:
+            extra = f"，另有 {o.p_extra_low * 100:.0f}%~100% 的概率按时间优先多获配1手"
+        lines.append(f"按比例配售您将获配 {o.by_proportion} 手（{o.by_proportion * 100} 股）{extra}")
+    c = p.cap_allocation
+    if c is not None and not o.at_cap:
+        lines.append(
+            f"顶格申购（{zhfmt.cny(c.cash)}）：按比例获配 {c.by_proportion} 手，另有 {c.p_extra_low * 100:.0f}%~100% "
+            f"的概率多获配1手，期望至少 {c.expected_lots:.2f} 手；预期收益 {zhfmt.cny(p.cap_expected_profit_cny)}"
+            + (f"，建议：{p.cap_advice}" if p.cap_advice else "")
+        )
+    lines.append(f"依据：{o.basis}")
+    return lines
+
+
+def profit_lines(p: Prediction) -> list[str]:
+    """Break-even and profit of the lots actually received."""
+    o = p.allocation
+    if o is not None and o.expected_lots == 0:
+        return [f"预期收益（扣除冻结成本）：{zhfmt.cny(p.expected_profit_cny)}（不获配时只承担资金冻结成本）"]
     beats = zhfmt.MISSING if p.p_beats_breakeven is None else f"{p.p_beats_breakeven * 100:.0f}%"
     return [
-        (
-            f"预测首日涨幅：{zhfmt.pct(p.predicted_return_pct, 1, signed=True)}"
-            f"（{level} 区间 {zhfmt.pct(p.interval_low_pct, 1, signed=True)} ~ "
-            f"{zhfmt.pct(p.interval_high_pct, 1, signed=True)}）；破发概率 {p.p_break_issue * 100:.0f}%"
-        ),
-        f"盈亏平衡首日涨幅：{zhfmt.pct(p.breakeven_return_pct, 1)}；超过盈亏平衡的概率：{beats}",
-        f"预期收益（扣除冻结成本）：{zhfmt.cny(profit)}（每万元冻结资金 {zhfmt.num(p.expected_profit_per_10k)} 元）",
-        f"建议：{p.advice}（按您的设置：超过盈亏平衡的概率阈值 {threshold}）",
+        f"盈亏平衡首日涨幅（按您的获配手数）：{zhfmt.pct(p.breakeven_return_pct, 1)}；获利概率：{beats}",
+        f"预期收益（按预测涨幅中位数、扣除冻结成本）：{zhfmt.cny(p.expected_profit_cny)}"
+        f"（每万元冻结资金 {zhfmt.num(p.expected_profit_per_10k)} 元）",
     ]
+
+
+def _prediction_lines(p: Prediction | None, note: str, threshold: str, event: str) -> list[str]:
+    if p is None:
+        if event in CLOSED_EVENTS:
+            return [f"首日涨幅预测：{note}"]
+        return [f"首日涨幅预测：{note}", f"建议：{zhfmt.MISSING}（无模型预测，无法按您的设置给出建议）"]
+    lines = [forecast_line(p), *lots_lines(p)]
+    if event == EVENT_RESULT and (p.allocation is None or not p.allocation.ratio_published):
+        lines.append("配售比例尚未公布：以上按申购日前的估计计算")
+    lines += profit_lines(p)
+    if event in CLOSED_EVENTS:
+        lines.append("申购已结束，本提醒不再给出申购建议")
+    else:
+        lines.append(f"建议：{p.advice}（按您的设置：获利概率阈值 {threshold}）")
+    return lines
 
 
 def format_subscriber_alert(
@@ -133,7 +205,7 @@ def format_subscriber_alert(
     if event in (EVENT_RESULT, EVENT_LISTING) and ipo.online_winning_rate_pct is not None:
         winning_line = f"网上中签率（已公布）：{zhfmt.pct(ipo.online_winning_rate_pct, 4)}"
     lines = [
-        EVENT_TITLES[event],
+        terms.eve_title if event == EVENT_EVE else EVENT_TITLES[event],
         f"{ipo.name}（{ipo.code}）",
         f"申购代码：{ipo.apply_code or zhfmt.MISSING + '（数据源未提供）'}",
         f"申购日：{zhfmt.day_week(ipo.apply_date)}",
@@ -147,10 +219,10 @@ def format_subscriber_alert(
         ),
         (
             f"按您的申购资金 {zhfmt.cny(terms.capital)}、年化资金成本 {terms.annual_rate * 100:.2f}% 计，"
-            f"冻结成本约 {zhfmt.cny(terms.freeze_cost)}"
+            f"整手申购冻结 {zhfmt.cny(terms.frozen)}，冻结成本约 {zhfmt.cny(terms.freeze_cost)}"
         ),
     ]
-    lines += _prediction_lines(terms, prediction, prediction_note, f"{settings.min_probability * 100:.0f}%")
+    lines += _prediction_lines(prediction, prediction_note, f"{settings.min_probability * 100:.0f}%", event)
     if event == EVENT_LISTING:
         lines.append(f"上市日：{zhfmt.day_week(ipo.listing_date)}")
         if ipo.first_day_return_pct is not None:
@@ -159,3 +231,19 @@ def format_subscriber_alert(
         lines.append(f"预计上市日：{zhfmt.day(ipo.listing_date)}")
     lines.append("本提醒基于公开数据与统计模型，不构成投资建议。/settings 可修改资金、资金成本与概率阈值。")
     return "\n".join(lines)
+
+
+def upcoming_line(ipo: Ipo, prediction: Prediction | None, note: str) -> str:
+    """One IPO in the upcoming list, with the lots logic behind its advice."""
+    head = f"• {zhfmt.day_week(ipo.apply_date)} {ipo.name}（{ipo.code}）发行价 {zhfmt.num(ipo.issue_price)} 元，"
+    if prediction is None:
+        return head + f"建议：{zhfmt.MISSING}（{note}）"
+    o, c = prediction.allocation, prediction.cap_allocation
+    lots = "获配手数暂缺" if o is None else f"按比例获配 {o.by_proportion} 手"
+    if c is not None and (o is None or not o.at_cap):
+        lots += f"（顶格 {c.by_proportion} 手，另有 {c.p_extra_low * 100:.0f}%~100% 的概率多1手）"
+    return (
+        head
+        + f"预测首日涨幅 {zhfmt.pct(prediction.predicted_return_pct, 1, signed=True)}，"
+        + f"{lots}，建议：{prediction.advice}"
+    )

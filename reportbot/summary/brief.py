@@ -1,14 +1,35 @@
-"""The per-IPO brief: terms and seed 002's subscription math for one IPO (no I/O)."""
+"""The per-IPO brief: terms and seed 002's subscription math for one IPO (no I/O).
+
+Lots follow BSE's allocation rule (reportbot.model.allocation): whole lots by proportion, leftover lots
+by quantity then time. Two break-evens are shown: the ex-ante one (before T, from the estimated
+配售比例 and the lots it implies: what the advice used) and the realised one (from the published
+配售比例 and the lots actually received: for review only).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.errors import ModelError
-from reportbot.model.subscription import breakeven_return, cash_at_cap, freeze_cost, freeze_days, refund_date
+from reportbot.model.allocation import LOT, lots_by_proportion
+from reportbot.model.subscription import breakeven_return, cash_at_cap, freeze_cost, freeze_days, refund_day
 from reportbot.tradingcal import TradingCalendar
+
+
+@dataclass(frozen=True, kw_only=True)
+class BriefLots:
+    """Lots for the subscriber and at the cap, before T (estimated) and after the result (published)."""
+
+    mine_ex_ante: LotOutlook | None
+    cap_ex_ante: LotOutlook | None
+    mine_realised: int | None  # whole lots by proportion at the published ratio
+    cap_realised: int | None
+    breakeven_mine_ex_ante: float | None
+    breakeven_cap_ex_ante: float | None
+    breakeven_mine_realised: float | None
+    breakeven_cap_realised: float | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +57,7 @@ class IpoBrief:
     prediction: Prediction | None
     prediction_reason: str
     notes: list[str]
+    lots: BriefLots | None = None
     data_as_of: date | None
     generated_at: datetime
 
@@ -91,8 +113,9 @@ def build_brief(
         first_day_profit_cap=profit,
         first_day_yield_pct=yield_pct,
         prediction=prediction,
-        prediction_reason=prediction_reason,
+        prediction_reason=reason_zh(prediction_reason) if prediction is None else "",
         notes=notes,
+        lots=_lots(ipo, prediction, settings.annual_rate, days, shares_applied),
         data_as_of=data_as_of,
         generated_at=generated_at,
     )
@@ -106,8 +129,8 @@ def _freeze(
         notes.append("申购日暂缺：数据源未提供，无法计算冻结天数与成本。")
         return None, None, False
     try:
-        refund = ipo.refund_date or refund_date(calendar, ipo.apply_date, refund_offset)
-        days = freeze_days(calendar, ipo.apply_date, refund_offset, ipo.refund_date)
+        refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
+        days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
     except ModelError as exc:
         notes.append(f"冻结天数暂缺：{exc}")
         return None, None, False
@@ -132,3 +155,52 @@ def _winning_rate(ipo: Ipo, prediction: Prediction | None, reason: str) -> tuple
     if prediction is None:
         return None, f"中签率暂缺：发行结果尚未公布，且{reason or '模型未给出估计'}"
     return None, "中签率暂缺：发行结果尚未公布，模型也无可比新股估计"
+
+
+def reason_zh(reason: str) -> str:
+    """The reason a prediction is absent, in plain Chinese (the model's errors are English)."""
+    if not reason:
+        return "模型未给出预测"
+    if "no subscription date" in reason:
+        return "模型未给出预测：申购日暂缺，无法确定申购日前已知的信息"
+    if "fewer than" in reason:
+        return "模型未给出预测：申购日前已知首日结果的新股太少，模型无法可靠拟合"
+    if reason.isascii() or any("a" <= ch.lower() <= "z" for ch in reason):
+        return "模型未给出预测：所需数据不足"
+    return reason
+
+
+def _breakeven(cost: float | None, lots: float | None, price: float | None) -> float | None:
+    if cost is None or not lots or not price:
+        return None
+    return cost / (lots * LOT * price) * 100
+
+
+def _lots(
+    ipo: Ipo, prediction: Prediction | None, rate: float, days: int | None, shares_applied: float | None
+) -> BriefLots | None:
+    """Ex-ante lots (the prediction's) and realised lots (the published ratio's), with their break-evens."""
+    mine = None if prediction is None else prediction.allocation
+    cap = None if prediction is None else prediction.cap_allocation
+    price = ipo.issue_price
+    published = ipo.online_winning_rate_pct / 100 if ipo.online_winning_rate_pct else None
+    if mine is None and published is None:
+        return None
+    mine_shares = mine.shares if mine is not None else shares_applied
+    cap_shares = cap.shares if cap is not None else ipo.subscription_cap_shares
+    mine_real = lots_by_proportion(mine_shares, published) if published and mine_shares else None
+    cap_real = lots_by_proportion(cap_shares, published) if published and cap_shares else None
+
+    def cost(shares: float | None) -> float | None:
+        return freeze_cost(shares * price, rate, days) if shares and price and days else None
+
+    return BriefLots(
+        mine_ex_ante=mine,
+        cap_ex_ante=cap,
+        mine_realised=mine_real,
+        cap_realised=cap_real,
+        breakeven_mine_ex_ante=None if mine is None else _breakeven(cost(mine.shares), mine.by_proportion, price),
+        breakeven_cap_ex_ante=None if cap is None else _breakeven(cost(cap.shares), cap.by_proportion, price),
+        breakeven_mine_realised=_breakeven(cost(mine_shares), mine_real, price),
+        breakeven_cap_realised=_breakeven(cost(cap_shares), cap_real, price),
+    )

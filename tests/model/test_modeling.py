@@ -38,22 +38,30 @@ def test_model_report_covers_every_known_outcome_after_min_train(config: Config,
     report = modeling.model_report(config, store)
     assert modeling.model_report(config, store) is report  # cached per data
     samples = {e.sample: e for e in report.evaluations}
-    assert set(samples) == {modeling.SAMPLE_SEED, modeling.SAMPLE_ALL}
+    assert set(samples) == {modeling.SAMPLE_SEED, modeling.SAMPLE_ALL, modeling.SAMPLE_DEV, modeling.SAMPLE_HOLDOUT}
+    dev, hold = samples[modeling.SAMPLE_DEV].model, samples[modeling.SAMPLE_HOLDOUT].model
+    assert dev.n + hold.n == samples[modeling.SAMPLE_ALL].model.n  # every outcome is in one of the two
     everything = samples[modeling.SAMPLE_ALL]
     assert everything.model.n == sum(p.actual_return_pct is not None for p in report.predictions) > 150
     assert [b.name for b in everything.baselines] == [modeling.BASELINE_RECENT, modeling.BASELINE_TRAILING]
     assert samples[modeling.SAMPLE_SEED].reference is not None
     assert samples[modeling.SAMPLE_SEED].reference.r2 == 0.57  # type: ignore[union-attr]
     assert all(p.apply_date <= modeling.SEED_SAMPLE_END for p in report.predictions[: samples["至2024-03"].model.n])
+    assert all(p.interval_low_pct > -100 for p in report.predictions)
+    assert all(p.p_break_issue + (p.p_beats_proportional or 0) <= 1 + 1e-9 for p in report.predictions)
+    assert all(p.p_break_issue + (p.p_beats_breakeven or 0) <= 1 + 1e-9 for p in report.predictions)
     assert all(p.train_size >= config.model.min_train_size for p in report.predictions)
     assert all(p.interval_low_pct < p.predicted_return_pct < p.interval_high_pct for p in report.predictions)
     assert {p.advice for p in report.predictions} <= {ADVICE_SUBSCRIBE, ADVICE_CAUTION, ADVICE_AVOID}
     assert "bse50_5d_return" not in report.factors_used
-    assert any("北证50" in n for n in report.notes) and any("募资" in n for n in report.notes)
+    assert any("北证50" in n for n in report.notes)
     strategies = {r.strategy for r in report.backtest}
-    assert strategies == set(backtest.STRATEGIES)
+    who = (backtest.SUBSCRIBER_DEFAULT, backtest.SUBSCRIBER_CAP)
+    assert strategies == {f"{w}{backtest.SEPARATOR}{s}" for w in who for s in backtest.STRATEGIES}
     total = {r.strategy: r for r in report.backtest if r.year is None}
-    assert total[backtest.STRATEGY_PERFECT].profit_cny >= total[backtest.STRATEGY_ALL].profit_cny
+    for w in who:
+        perfect, everything_row = total[f"{w}·{backtest.STRATEGY_PERFECT}"], total[f"{w}·{backtest.STRATEGY_ALL}"]
+        assert perfect.profit_cny >= everything_row.profit_cny
 
 
 def test_contributions_sum_to_the_prediction(config: Config, store: sqlite3.Connection) -> None:
@@ -61,9 +69,15 @@ def test_contributions_sum_to_the_prediction(config: Config, store: sqlite3.Conn
     settings = SubscriberSettings(capital_cny=50_000, annual_rate=0.03, min_probability=0.6)
     p = modeling.predict_ipo(config, store, ipo, settings)
     assert p.code == "920025" and p.apply_date == date(2026, 9, 14)
-    assert sum(v for _, v in p.contributions) == pytest.approx(p.predicted_return_pct)
+    # contributions are on the log scale: they sum to log(1 + the predicted median)
+    assert sum(v for _, v in p.contributions) == pytest.approx(math.log1p(p.predicted_return_pct / 100))
     assert p.freeze_days == 2  # Monday → Wednesday
-    assert p.breakeven_return_pct == pytest.approx(0.03 * 2 / 365 / (p.expected_winning_rate_pct / 100) * 100)  # type: ignore[operator]
+    ratio = p.expected_winning_rate_pct / 100  # type: ignore[operator]
+    assert p.proportional_breakeven_pct == pytest.approx(0.03 * 2 / 365 / ratio * 100)
+    # ¥50,000 at ¥4.26 buys 11,700 shares: far below one lot by proportion
+    assert p.allocation is not None and p.allocation.shares == 11_700 and p.allocation.by_proportion == 0
+    assert p.advice == ADVICE_AVOID and p.expected_profit_cny == pytest.approx(-11_700 * 4.26 * 0.03 * 2 / 365)
+    assert p.cap_allocation is not None and p.cap_allocation.shares == 2_550_000
     assert any("北证50" in d for d in p.dropped_factors)
 
 
@@ -92,10 +106,18 @@ def test_cli_evaluate_json(cli_config: Path) -> None:
     assert code == 0, out
     doc = json.loads(out)
     assert set(doc) >= {"predictions", "evaluations", "backtest", "backtest_assumption", "factors_used", "notes"}
+    assert len(doc["predictions"]) == doc["predictions_count"] > 200
+    first = doc["predictions"][0]
+    assert set(first) >= {
+        "code", "apply_date", "predicted_return_pct", "interval_low_pct", "interval_high_pct", "p_break",
+        "p_beats_breakeven", "default_subscriber", "cap_subscriber", "actual_return_pct",
+    }  # fmt: skip
+    assert {"lots_by_proportion", "expected_lots", "advice"} <= set(first["default_subscriber"])
     ev = {e["sample"]: e for e in doc["evaluations"]}
     assert set(ev["全部"]["model"]) == {
         "name", "n", "r2", "mae_pct", "median_ae_pct", "interval_coverage",
         "break_precision", "break_recall", "brier_beats_breakeven", "brier_break",
+        "coverage_by_year", "bounds_below_minus_100", "incoherent",
     }  # fmt: skip
     assert ev["至2024-03"]["reference"]["break_precision"] == 0.81
     assert len(ev["全部"]["baselines"]) == 2
@@ -109,7 +131,9 @@ def test_cli_evaluate_text_and_explain(cli_config: Path) -> None:
     assert code == 0, out
     for text in (
         "预测首日涨幅",
-        "预测区间",
+        "80% 区间",
+        "按比例配售",
+        "顶格申购",
         "破发概率",
         "盈亏平衡首日涨幅",
         "建议：",

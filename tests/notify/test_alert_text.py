@@ -6,8 +6,10 @@ import dataclasses
 import sqlite3
 from datetime import date
 
+import pytest
+
 from reportbot.config import Config
-from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.notify.telegram import MAX_MESSAGE_CHARS, split_text
 from reportbot.pipeline import calendar_for
 from reportbot.pipeline.delivery import AlertComposer
@@ -40,20 +42,55 @@ PREDICTION = Prediction(
     breakeven_return_pct=54.8,
     p_beats_breakeven=0.66,
     expected_profit_per_10k=1.23,
-    advice="申购",
+    advice="回避",
     train_size=120,
+    allocation=LotOutlook(
+        shares=100_000,
+        cash=1_000_000.0,
+        at_cap=False,
+        ratio=0.0004,
+        ratio_published=False,
+        by_proportion=0,
+        p_extra_low=0.0,
+        p_extra_high=1.0,
+        basis="测试依据",
+        capital_for_one_lot=2_500_000.0,
+        cash_for_cap=5_000_000.0,
+    ),
+    expected_profit_cny=-219.18,
+    cap_allocation=LotOutlook(
+        shares=500_000,
+        cash=5_000_000.0,
+        at_cap=True,
+        ratio=0.0004,
+        ratio_published=False,
+        by_proportion=2,
+        p_extra_low=0.3,
+        p_extra_high=1.0,
+        basis="测试依据",
+        capital_for_one_lot=2_500_000.0,
+        cash_for_cap=5_000_000.0,
+    ),
+    cap_expected_profit_cny=850.0,
+    cap_advice="申购",
+)
+WITH_LOTS = dataclasses.replace(
+    PREDICTION,
+    allocation=dataclasses.replace(PREDICTION.cap_allocation, at_cap=False, shares=300_000, cash=3e6, p_extra_low=0.0),  # type: ignore[arg-type]
+    advice="申购",
+    expected_profit_cny=123.0,
 )
 
 
-def _text(config: Config, prediction: Prediction | None, event: str = "eve") -> str:
-    terms = alert.alert_terms(IPO, calendar_for(config), capital=SETTINGS.capital_cny, annual_rate=SETTINGS.annual_rate)
+def _text(config: Config, prediction: Prediction | None, event: str = "eve", ipo: Ipo = IPO) -> str:
+    terms = alert.alert_terms(ipo, calendar_for(config), capital=SETTINGS.capital_cny, annual_rate=SETTINGS.annual_rate)
     return alert.format_subscriber_alert(terms, prediction, SETTINGS, event=event)
 
 
 def test_alert_has_every_field_for_this_subscriber(config: Config) -> None:
     text = _text(config, PREDICTION)
     for expected in (
-        "【北交所新股申购提醒·明日申购】",
+        "【北交所新股申购提醒·下一交易日（8月17日，周一）申购】",
         "测试科技（920999）",
         "申购代码：889999",
         "申购日：2026-08-17（周一）",
@@ -61,13 +98,63 @@ def test_alert_has_every_field_for_this_subscriber(config: Config) -> None:
         "申购上限：50.00万股；顶格申购需资金：500.00万元",
         "预计中签率：0.0400%",
         "资金冻结：2 个自然日（退款日 2026-08-19（周三））",
-        "按您的申购资金 100.00万元、年化资金成本 4.00% 计，冻结成本约 219.18元",
+        "按您的申购资金 100.00万元、年化资金成本 4.00% 计，整手申购冻结 100.00万元，冻结成本约 219.18元",
         "预测首日涨幅：+85.0%（80% 区间 +20.0% ~ +150.0%）；破发概率 5%",
-        "盈亏平衡首日涨幅：54.8%；超过盈亏平衡的概率：66%",
-        "预期收益（扣除冻结成本）：123.00元（每万元冻结资金 1.23 元）",
-        "建议：申购（按您的设置：超过盈亏平衡的概率阈值 60%）",
+        "配售比例（申购日前估计）：0.0400%；您可申购 100,000 股，冻结 100.00万元",
+        "按比例配售您将获配 0 手：按比例获配1手至少需申购资金约 250.00万元，顶格申购需资金 500.00万元",
+        "顶格申购（500.00万元）：按比例获配 2 手，另有 30%~100% 的概率多获配1手，期望至少 2.30 手；"
+        "预期收益 850.00元，建议：申购",
+        "依据：测试依据",
+        "预期收益（扣除冻结成本）：−219.18元（不获配时只承担资金冻结成本）",
+        "建议：回避（按您的设置：获利概率阈值 60%）",
     ):
         assert expected in text, expected
+
+
+def test_alert_with_lots_shows_breakeven_and_profit_of_those_lots(config: Config) -> None:
+    text = _text(config, WITH_LOTS)
+    assert "按比例配售您将获配 2 手（200 股）" in text
+    assert "盈亏平衡首日涨幅（按您的获配手数）：54.8%；获利概率：66%" in text
+    assert "预期收益（按预测涨幅中位数、扣除冻结成本）：123.00元（每万元冻结资金 1.23 元）" in text
+
+
+@pytest.mark.parametrize(
+    ("t", "title"),
+    [
+        (date(2026, 8, 18), "【北交所新股申购提醒·明日申购】"),  # Tuesday: eve is Monday
+        (date(2023, 10, 9), "【北交所新股申购提醒·下一交易日（10月9日，周一）申购】"),  # eve 2023-09-28
+        (date(2026, 2, 24), "【北交所新股申购提醒·下一交易日（2月24日，周二）申购】"),  # eve 2026-02-13
+        (date(2026, 8, 17), "【北交所新股申购提醒·下一交易日（8月17日，周一）申购】"),  # eve Friday
+    ],
+)
+def test_eve_title_says_tomorrow_only_for_the_next_calendar_day(config: Config, t: date, title: str) -> None:
+    cal = calendar_for(config)
+    assert alert.event_date(dataclasses.replace(IPO, apply_date=t), "eve", cal) is not None
+    text = _text(config, None, "eve", dataclasses.replace(IPO, apply_date=t, issue_result_date=None))
+    assert text.splitlines()[0] == title
+
+
+def test_result_and_listing_alerts_give_no_subscription_advice(config: Config) -> None:
+    published = dataclasses.replace(
+        WITH_LOTS,
+        allocation=dataclasses.replace(WITH_LOTS.allocation, ratio_published=True),  # type: ignore[arg-type]
+    )
+    for event in ("result", "listing"):
+        text = _text(config, published, event)
+        assert "建议：" not in text.replace("，建议：申购", "")  # only the cap line's summary may carry one
+        assert "申购已结束，本提醒不再给出申购建议" in text
+        assert "配售比例（已公布）：0.0400%" in text
+    assert "配售比例尚未公布" in _text(config, WITH_LOTS, "result")
+    assert "配售比例尚未公布" not in _text(config, published, "result")
+
+
+def test_refund_day_never_precedes_the_result_day(config: Config) -> None:
+    late = dataclasses.replace(IPO, issue_result_date=date(2026, 8, 20))  # Thursday, after T+2 (Wednesday)
+    text = _text(config, None, "eve", late)
+    assert "资金冻结：3 个自然日（退款日 2026-08-20（周四））" in text
+    bare = dataclasses.replace(IPO, issue_result_date=None)
+    cal = calendar_for(config)
+    assert alert.event_date(bare, "result", cal) == date(2026, 8, 19)  # no announced day: the refund day
 
 
 def test_absent_values_say_missing(config: Config) -> None:

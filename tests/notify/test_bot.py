@@ -101,11 +101,17 @@ def test_upcoming_ipo_and_report_refusal(
         replies["ipo_unknown"] = await _say(server, "/ipo 920000")
         replies["report"] = await _say(server, "/report")
         replies["unsubscribe"] = await _say(server, "/unsubscribe")
+        replies["unknown"] = await _say(server, "/foo")
+        replies["status"] = await _say(server, "/status")
 
     _run(tg_config, store, tg_server, script)
     # fixed_now is 2026-11-21: the bundled data has no later subscription.
     assert "暂无即将申购" in replies["upcoming"]
-    assert "【北交所新股简报】" in replies["ipo"] and "华大海天（920288）" in replies["ipo"]
+    # 920288 listed on 2026-08-28: its outcome, and no advice (issue 11 case 7).
+    assert "【北交所新股·已上市】" in replies["ipo"] and "华大海天（920288）" in replies["ipo"]
+    assert "首日涨跌幅：+126.8%" in replies["ipo"] and "建议：" not in replies["ipo"]
+    for unknown in ("unknown", "status"):  # every message gets an answer: the command list
+        assert "没有这个命令" in replies[unknown] and "/subscribe" in replies[unknown]
     assert "用法：/ipo" in replies["ipo_bad"]
     assert "未找到代码为 920000" in replies["ipo_unknown"]
     assert "仅向管理层" in replies["report"]
@@ -137,7 +143,7 @@ def test_report_goes_to_management_as_a_document(
         ("capital", "1,000,000", 1_000_000.0),
         ("rate", "3%", 0.03),
         ("rate", "0.05", 0.05),
-        ("rate", "4", 0.04),
+        ("rate", "1%", 0.01),
         ("prob", "60%", 0.6),
         ("prob", "0.55", 0.55),
     ],
@@ -146,10 +152,27 @@ def test_parse_setting_accepts(field: str, text: str, value: float) -> None:
     assert parse_setting(field, text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize(("field", "text"), [("capital", "500"), ("rate", "45%"), ("prob", "150%"), ("rate", "nan")])
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("capital", "500"), ("rate", "45%"), ("prob", "150%"), ("rate", "nan"), ("rate", "1.5"), ("rate", "4")],
+)
 def test_parse_setting_rejects_with_help(field: str, text: str) -> None:
     with pytest.raises(ValueError, match="请输入"):
         parse_setting(field, text)
+
+
+def test_settings_have_one_meaning_and_bounded_echo() -> None:
+    """Issue 11 case 7: without % a number is a fraction (so 1.5 is refused), and 1e99 is not echoed in full."""
+    with pytest.raises(ValueError, match=r"“1\.5”没有百分号，按小数理解时大于 1") as err:
+        parse_setting("rate", "1.5")
+    assert "不带百分号按小数理解" in str(err.value)
+    with pytest.raises(ValueError, match=r"数值 100\.00% 超出范围") as err:
+        parse_setting("rate", "1")
+    with pytest.raises(ValueError, match="申购资金 超过 1 万亿元 超出范围") as err:
+        parse_setting("capital", "1e99")
+    assert len(str(err.value)) < 120
+    with pytest.raises(ValueError, match=r"申购资金 2\.00亿元 超出范围"):
+        parse_setting("capital", "2亿")
 
 
 def test_token_not_in_bot_logs(

@@ -202,3 +202,18 @@ def test_wire_journal_decides_what_a_restart_resends(
     assert sorted(m.chat_id for m in tg_server.sent() if m.chat_id < 900) == [82, 83]
     assert ledger.counts(store) == {"sent": 2, "in_doubt": 1}
     assert ledger.journal_path(tg_config.paths.database, "eve").read_text() == ""
+
+
+def test_independent_events_do_not_wait_for_each_other(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """Issue 11 case 3: a long eve send holds only the eve lock; the morning alert goes out beside it."""
+    from reportbot.pipeline import delivery_common as module
+
+    _subscribe(store, 91, 92)
+    morning = date(2026, 8, 17)
+    with module.delivery_lock(tg_config, "eve", wait_s=0):
+        summary = delivery.send_alerts(
+            tg_config, store, lambda: datetime(2026, 8, 17, 8, 30, tzinfo=TZ), as_of=morning, event="morning"
+        )
+    assert summary.sent == 2 and summary.events == ("morning",)

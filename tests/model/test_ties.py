@@ -1,0 +1,54 @@
+"""Same-day listings: the "recent IPOs" factors follow a rule that does not depend on code numbering."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import date
+
+import pytest
+
+from reportbot.domain import SEGMENT_BSE, Ipo
+from reportbot.model import factors as fx
+from reportbot.store import ipos as ipo_store
+
+
+def _ipo(code: str, listed: date, ret: float) -> Ipo:
+    return Ipo(code=code, name=code, listing_date=listed, first_day_return_pct=ret)
+
+
+def test_last_three_takes_whole_listing_days() -> None:
+    day1, day2 = date(2026, 1, 5), date(2026, 1, 6)
+    history = fx.OutcomeHistory(
+        [
+            _ipo("1", day1, 10.0),
+            _ipo("2", day1, 20.0),
+            _ipo("3", day1, 30.0),
+            _ipo("4", day2, 100.0),
+            _ipo("5", day2, 200.0),
+        ]
+    )
+    # the 3rd-last IPO listed on day 1 together with two others: the whole day counts
+    assert history.last_days_mean(date(2026, 1, 7), 3) == pytest.approx((10 + 20 + 30 + 100 + 200) / 5)
+    assert history.last_days_mean(date(2026, 1, 6), 3) == pytest.approx(20.0)
+    assert history.last_days_mean(date(2026, 1, 6), 4) is None  # fewer than 4 known
+
+
+def test_renumbering_same_day_listings_changes_no_factor(store: sqlite3.Connection) -> None:
+    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    by_day: dict[date, list[Ipo]] = {}
+    for i in ipos:
+        if i.listing_date is not None and i.first_day_return_pct is not None:
+            by_day.setdefault(i.listing_date, []).append(i)
+    shared = [d for d, group in by_day.items() if len(group) > 1]
+    assert shared  # the bundled data has same-day listings
+    # reverse the code order within each shared day by swapping codes (the outcomes stay with their IPO)
+    renamed: dict[str, str] = {}
+    for d in shared:
+        codes = sorted(i.code for i in by_day[d])
+        renamed.update(zip(codes, reversed(codes), strict=True))
+    swapped = [dataclasses.replace(i, code=renamed.get(i.code, i.code)) for i in ipos]
+    before = {(r.apply_date, r.actual_return_pct): r.values for r in fx.factor_rows(ipos)}
+    after = {(r.apply_date, r.actual_return_pct): r.values for r in fx.factor_rows(swapped)}
+    assert before == after
+    assert {r.recent3 for r in fx.factor_rows(ipos)} == {r.recent3 for r in fx.factor_rows(swapped)}
