@@ -128,9 +128,11 @@ def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> J
     """Resume deliveries that interrupted or failed runs left (while timely); expire the late ones."""
     from reportbot.pipeline import delivery
 
-    results = [_delivery_result(s) for s in delivery.resume(config, conn, now)]
+    summaries = delivery.resume(config, conn, now)
+    results = [_delivery_result(s) for s in summaries]
     text = "; ".join(r.summary for r in results) or "nothing to resume"
-    return JobResult.from_parts(text, [f for r in results for f in r.failures], sum(1 for r in results))
+    result = JobResult.from_parts(text, [f for r in results for f in r.failures], sum(s.sent for s in summaries))
+    return dataclasses.replace(result, admins_told=True)  # resume reports what it left undelivered
 
 
 def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
