@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import subprocess
 import sys
@@ -159,6 +160,8 @@ def main() -> None:
         reports.report_font(load_config(config_path, env={}))  # prepared once per machine
         bench_commands(config_path, args.month, args.runs)
         bench_pdf(config_path, args.month, args.runs)
+    one, five, _ = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {one:.1f} (1 min) / {five:.1f} (5 min) at the end of the run")
 
 
 if __name__ == "__main__":

@@ -8,22 +8,20 @@ the environment variable or secret file that holds them.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import tomllib
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reportbot.checks import RANGES, check_ranges, read_overrides
 from reportbot.errors import ConfigError
 
 ENV_CONFIG = "REPORTBOT_CONFIG"
-OVERRIDE_KEYS = ("closed", "open")
 PROJECT_SCHEDULES = Path(__file__).resolve().parents[1] / "schedules"  # the checked-out schedules/
 T = TypeVar("T")
 
@@ -240,32 +238,6 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     return validate(_bundled_defaults(_resolve(config, path.resolve().parent, path.resolve()), data))
 
 
-# Allowed ranges of numeric keys: (minimum, maximum, whether the minimum itself is allowed). A numeric key
-# not listed here must be a finite number >= 0.
-RANGES: dict[str, tuple[float, float | None, bool]] = {
-    "calendar.refund_offset_trading_days": (0, 30, True),
-    "subscriber_defaults.capital_cny": (0, None, False),
-    "subscriber_defaults.annual_rate": (0, 1, True),
-    "subscriber_defaults.min_probability": (0, 1, True),
-    "model.min_train_size": (5, None, True),
-    "model.interval_level": (0, 1, False),
-    "model.winning_rate_lookback": (1, None, True),
-    "model.industry_min_count": (1, None, True),
-    "sources.timeout_s": (0, None, False),
-    "sources.retries": (0, 20, True),
-    "sources.page_size": (1, 10_000, True),
-    "telegram.max_messages_per_second": (0, 1000, True),
-    "telegram.timeout_s": (0, None, False),
-    "telegram.send_concurrency": (1, 1000, True),
-    "telegram.send_processes": (1, 64, True),
-    "telegram.max_attempts": (1, 100, True),
-    "smtp.port": (1, 65535, True),
-    "smtp.timeout_s": (0, None, False),
-    "schedule.default_misfire_grace_s": (1, None, True),
-    "backup.keep": (1, 1000, True),
-}
-
-
 def _bundled_defaults(config: Config, data: Mapping[str, Any]) -> Config:
     """Unset schedule paths that do not exist beside the config fall back to the project's ``schedules/``.
 
@@ -288,7 +260,7 @@ def validate(config: Config) -> Config:
     Raises:
         ConfigError: one line naming the key and the value.
     """
-    _check_ranges(config, "")
+    check_ranges(config, RANGES)
     try:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -298,50 +270,6 @@ def validate(config: Config) -> Config:
     if config.calendar.overrides_file is not None:
         read_overrides(config.calendar.overrides_file)
     return config
-
-
-def _check_ranges(obj: Any, prefix: str) -> None:
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        key = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value):
-            _check_ranges(value, f"{key}.")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            low, high, low_ok = RANGES.get(key, (0, None, True))
-            inside = math.isfinite(value) and (value >= low if low_ok else value > low)
-            if not inside or (high is not None and value > high):
-                bound = f"{'>=' if low_ok else '>'} {low:g}" + (f" and <= {high:g}" if high is not None else "")
-                raise ConfigError(f"{key}: {value!r} is out of range (must be {bound})")
-
-
-def read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
-    """The ``closed`` and ``open`` dates of an override file.
-
-    Raises:
-        ConfigError: the file is missing or unreadable, is not TOML, has a key other than ``closed`` and
-            ``open`` (e.g. a typo such as ``closd``), or an entry that is not a TOML date.
-    """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"calendar.overrides_file: cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    unknown = sorted(set(data) - set(OVERRIDE_KEYS))
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(OVERRIDE_KEYS)})")
-    sets = []
-    for key in OVERRIDE_KEYS:
-        values = data.get(key, [])
-        if not isinstance(values, list):
-            raise ConfigError(f"{path}: {key} must be a list of dates, got {values!r}")
-        days = set()
-        for value in values:
-            if not isinstance(value, date) or isinstance(value, datetime):
-                raise ConfigError(f"{path}: {key} entry must be a TOML date (YYYY-MM-DD), got {value!r}")
-            days.add(value)
-        sets.append(frozenset(days))
-    return sets[0], sets[1]
 
 
 def read_secret(env_name: str, file: Path | None, what: str, env: Mapping[str, str] | None = None) -> str:

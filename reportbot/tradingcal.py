@@ -11,7 +11,7 @@ import functools
 from datetime import date, timedelta
 from pathlib import Path
 
-from reportbot.config import read_overrides
+from reportbot.checks import read_overrides
 from reportbot.errors import ConfigError
 
 _HISTORY_START = "2018-01-01"

@@ -137,3 +137,41 @@ def test_breakeven_command() -> None:
 def test_python_dash_m_entry_point(config: Config) -> None:
     result = subprocess.run([sys.executable, "-m", "reportbot", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "report" in result.stdout
+
+
+HEAVY = ("weasyprint", "statsmodels", "telegram", "matplotlib", "pandas")
+IMPORTS_OF = """
+import sys
+from reportbot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["data", "status"], ["report", "--help"]], ids=" ".join)
+def test_light_commands_import_no_heavy_library(tmp_path: Path, args: list[str]) -> None:
+    cfg = _write_config(tmp_path)
+    argv = [sys.executable, "-c", IMPORTS_OF, "--config", str(cfg), "-q", *args]
+    result = subprocess.run(argv, capture_output=True, text=True, check=True)
+    loaded = set(result.stdout.split("\n")[-2].split())
+    assert "reportbot" in loaded and "click" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_top_level_help_lines_match_the_commands() -> None:
+    from reportbot.cli import SUBCOMMANDS, load_command
+
+    for name, (_, _, line) in SUBCOMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert (command.help or "").split()[:3] == line.split()[:3], name  # the same command, not a stale entry
+
+
+def test_every_ops_command_is_listed() -> None:
+    from reportbot.cli import SUBCOMMANDS
+    from reportbot.cli.ops import OPS_COMMANDS
+
+    assert {c.name for c in OPS_COMMANDS} <= set(SUBCOMMANDS), "add new commands to reportbot.cli.SUBCOMMANDS"

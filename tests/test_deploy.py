@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from reportbot.config import Config, _build
+from reportbot.config import load_config
 
 REPO = Path(__file__).parents[1]
 UNIT = REPO / "deploy" / "reportbot.service"
 
 
-def test_deploy_config_has_only_known_keys_and_absolute_state_paths() -> None:
-    data = tomllib.loads((REPO / "deploy" / "config.toml").read_text(encoding="utf-8"))
-    _build(Config, data, "deploy/config.toml")  # unknown keys or wrong types raise
+def test_deploy_config_has_only_known_keys_and_absolute_state_paths(tmp_path: Path) -> None:
+    text = (REPO / "deploy" / "config.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    copy = tmp_path / "config.toml"  # the clone is here, not in /opt/reportbot
+    copy.write_text(text.replace("/opt/reportbot/", f"{REPO}/"), encoding="utf-8")
+    config = load_config(copy, env={})  # unknown keys, wrong types or values, a missing overrides file raise
+    assert config.schedule.directory == REPO / "schedules"
     writable = ("/var/lib/reportbot/", "/var/cache/reportbot/", "/run/reportbot/")
     for section, key in [
         ("paths", "database"),

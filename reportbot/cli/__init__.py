@@ -19,17 +19,17 @@ from reportbot.config import load_config
 
 # name -> (module, attribute, one-line help shown by ``reportbot --help``). A command's module is imported
 # only when that command runs (or its own help is asked for), so ``--help`` and light commands never pay
-# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks the help lines match.
+# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks each line belongs to its command.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "alerts": ("reportbot.cli.alerts", "alerts", "Preview and send subscription alerts."),
-    "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup); keep the newest N."),
+    "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup, safe while serve runs)."),
+    "restore": ("reportbot.cli.ops", "restore", "Replace the database with the backup FILE."),
     "bot": ("reportbot.cli.bot", "bot", "Run the Telegram bot (long polling) until interrupted."),
     "data": ("reportbot.cli.data", "data", "Inspect and load the IPO database."),
     "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),
     "report": ("reportbot.cli.report", "report", "Render Chinese PDF reports into the output directory."),
-    "restore": ("reportbot.cli.ops", "restore", "Replace the database with a checked backup file."),
     "schedule": ("reportbot.cli.ops", "schedule", "List the scheduled jobs, or run one now."),
-    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler (and the Telegram bot when configured)."),
+    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler and the Telegram bot until SIGTERM/SIGINT."),
     "status": ("reportbot.cli.ops", "status", "One-screen health view: data, calendar, service, jobs."),
     "subscribers": ("reportbot.cli.bot", "subscribers", "List, import and export alert subscribers."),
 }
@@ -52,7 +52,11 @@ class LazyGroup(ReportbotGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The subcommand, imported now (None for an unknown name)."""
-        return load_command(cmd_name) if cmd_name in SUBCOMMANDS else None
+        if cmd_name in SUBCOMMANDS:
+            return load_command(cmd_name)
+        from reportbot.cli.ops import OPS_COMMANDS  # a command added there before it is listed above
+
+        return next((c for c in OPS_COMMANDS if c.name == cmd_name), None)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the subcommands with their help line, without importing them."""

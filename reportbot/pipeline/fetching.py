@@ -86,6 +86,7 @@ def refresh(
     say = progress or _log_progress
     own = client is None
     http = client or HttpClient(config.sources)
+    http.progress = lambda source, n: say(f"{source}: {n} requests so far")
     try:
         outcomes = [_run(config, conn, now, src, http, since, say) for src in chosen]
     finally:

@@ -7,6 +7,7 @@ Telegram) are imported inside the job that needs them, so listing the jobs stays
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class JobResult:
     summary: str = ""
     failures: tuple[str, ...] = ()
     admin_text: str = ""  # sent to the admin chats when the job has notify_result = "admins"
+    admins_told: bool = False  # the job already sent the admins its own report of the failures
 
     @classmethod
     def from_parts(cls, summary: str, failures: Sequence[str], succeeded: int) -> JobResult:
@@ -76,7 +78,8 @@ def refresh(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
 def _alerts(config: Config, conn: sqlite3.Connection, now: Clock, event: str) -> JobResult:
     from reportbot.pipeline import delivery
 
-    return _delivery_result(delivery.send_alerts(config, conn, now, event=event))
+    result = _delivery_result(delivery.send_alerts(config, conn, now, event=event))
+    return dataclasses.replace(result, admins_told=True)  # send_alerts reports what it left undelivered
 
 
 def alerts_eve(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
@@ -122,14 +125,16 @@ def backup(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
 
 
 def deliveries_resume(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Resume deliveries that interrupted or failed runs left, while each event is timely."""
+    """Resume deliveries that interrupted or failed runs left (while timely); expire the late ones."""
     from reportbot.pipeline import delivery
 
-    return JobResult(summary=delivery.resume_job(config, conn, now))
+    results = [_delivery_result(s) for s in delivery.resume(config, conn, now)]
+    text = "; ".join(r.summary for r in results) or "nothing to resume"
+    return JobResult.from_parts(text, [f for r in results for f in r.failures], sum(1 for r in results))
 
 
 def deliveries_prune(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
-    """Delete delivery ledger rows older than the retention period."""
+    """Delete delivery ledger rows older than ``[delivery].retention_days``."""
     from reportbot.pipeline import delivery
 
     return JobResult(summary=delivery.prune_job(config, conn, now))

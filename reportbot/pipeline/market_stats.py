@@ -238,9 +238,14 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def market_extras(config: Config, conn: sqlite3.Connection, month: str) -> bse_market.MarketExtras:
-    """What the report's market sections need beyond the monthly figures (read once, handed down)."""
-    cal = calendar_for(config)
+def market_extras(
+    config: Config, conn: sqlite3.Connection, month: str, cal: TradingCalendar | None = None
+) -> bse_market.MarketExtras:
+    """What the report's market sections need beyond the monthly figures (read once, handed down).
+
+    ``cal``: the exchange calendar when the caller has it (the report caches it: pandas is slow to import).
+    """
+    cal = cal or calendar_for(config)
     year, mon = int(month[:4]), int(month[5:])
     end = cal.previous_trading_day(_month_end(date(year, mon, 1)) + timedelta(days=1))
     before = cal.previous_trading_day(date(year, mon, 1))

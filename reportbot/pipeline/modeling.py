@@ -2,8 +2,8 @@
 
 The model was chosen on IPOs subscribed up to 2025-06-30 (:data:`DEV_END`); the later ones up to
 2026-09-30 are an untouched holdout reported separately (:data:`HOLDOUT`). ``as_of`` views keep only
-what was public by a date: IPOs subscribing after it are left out, outcomes listed after it and
-issue results published after it are blanked (point-in-time evaluation for the monthly report).
+what was public by a date (:mod:`reportbot.summary.pointintime`: IPOs not yet announced are left out,
+later outcomes and issue results are blanked), for point-in-time evaluation in the monthly report.
 
 Only BSE IPOs are used. The 68 精选层 offerings (2020-07…2021-10) are left out: they were priced and
 traded under NEEQ rules, have no subscription days in the data, and could only enter as "known outcomes";
@@ -14,7 +14,6 @@ count as outcomes known before a later T but are not prediction targets or train
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from reportbot.model import evaluation as ev
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
 from reportbot.model.subscription import freeze_days, refund_day
-from reportbot.model.winning_rate import ExtraLotHistory, WinningRates, published_on
+from reportbot.model.winning_rate import ExtraLotHistory, WinningRates
 from reportbot.pipeline import calendar_for
 from reportbot.store import ipos as ipo_store
 from reportbot.store import market
@@ -81,34 +80,13 @@ class _Inputs:
     key: object
 
 
-def as_of_view(ipos: list[Ipo], as_of: date) -> list[Ipo]:
-    """The IPOs as they were known at the end of ``as_of`` (no later T, outcome or issue result)."""
-    out = []
-    for ipo in ipos:
-        if (ipo.apply_date or ipo.listing_date or date.min) > as_of:
-            continue
-        if ipo.listing_date is None or ipo.listing_date > as_of:
-            ipo = dataclasses.replace(ipo, first_day_return_pct=None, first_day_close=None)
-        day = published_on(ipo)
-        if day is None or day > as_of:
-            ipo = dataclasses.replace(
-                ipo,
-                online_winning_rate_pct=None,
-                online_valid_shares=None,
-                online_allocated_accounts=None,
-                online_valid_accounts=None,
-            )
-        out.append(ipo)
-    return out
-
-
 def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, as_of: date | None = None) -> _Inputs:
     fx.check_factor_names(config.model.factors)
     ipos = ipo_store.list_ipos(conn, segment=SEGMENT_BSE)
     if extra is not None:
         ipos = [i for i in ipos if i.code != extra.code] + [extra]
-    if as_of is not None:
-        ipos = as_of_view(ipos, as_of)
+    if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
+        ipos = pit.known_ipos(ipos, as_of)
     closes = market.index_series(conn)
     if as_of is not None:  # the store as it was at the end of as_of (a past month's report)
         closes = pit.known_series(closes, as_of)
@@ -227,7 +205,8 @@ def default_settings(config: Config) -> SubscriberSettings:
 def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = None) -> ModelReport:
     """Walk-forward predictions, evaluations and backtest over the stored BSE IPOs (cached per data).
 
-    ``as_of``: evaluate only with what was public by that day (see the module docstring).
+    ``as_of``: use only what was known at the end of that day (a past month's report; see the module
+    docstring): the forecasts, evaluation and backtest then use no later outcome or issue result.
     """
     inp = _inputs(config, conn, as_of=as_of)
     key = (inp.key, config.calendar, config.subscriber_defaults)

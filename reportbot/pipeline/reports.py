@@ -135,8 +135,8 @@ def data_as_of(conn: sqlite3.Connection) -> tuple[date | None, list[str]]:
     return pipeline.data_as_of(conn)
 
 
-def _data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _write(config: Config, page: RenderedHtml, now: Clock, write_html: bool) -> list[Path]:
@@ -190,7 +190,7 @@ def month_inputs(config: Config, conn: sqlite3.Connection, month: str | None = N
         market_store.monthly_figures(conn, month),
         market_store.monthly_figures(conn, monthly.previous_month(month)),
         pit.known_points(market_store.market_points(conn, first, last), known_on),
-        market_stats.market_extras(config, conn, month),
+        market_stats.market_extras(config, conn, month, _calendar(config)),
     )
     return MonthInputs(
         month=month,
@@ -231,7 +231,7 @@ def report_for(config: Config, conn: sqlite3.Connection, now: Clock, inp: MonthI
 
 
 _PATH_NOTE = re.compile(r"（[^）]*(?:/|\.md)[^）]*）")
-CHART_CODE = ("render/charts.py", "render/fonts.py")
+CHART_CODE = ("render/charts.py", "render/fonts.py")  # a changed chart is redrawn
 
 
 def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> str:

@@ -110,6 +110,8 @@ class JobRunner:
         self._finish(conn, run_id, result.outcome, detail=detail, error=error)
         if result.outcome is JobOutcome.OK:
             log.info("job %s: ok %s", name, detail)
+        elif result.admins_told:
+            log.error("job %s: %s (the admins have the job's own report): %s", name, result.outcome, error)
         else:
             log.error("job %s: %s: %s", name, result.outcome, error)
             shown = result.failures[:_ADMIN_LINES]

@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 
 from reportbot import pipeline
 from reportbot.config import Config
-from reportbot.errors import ReportbotError
+from reportbot.errors import ConfigError, ReportbotError
 from reportbot.pipeline import deadlines
 from reportbot.pipeline import jobs as pipeline_jobs
 from reportbot.pipeline.jobs import JobFunc
@@ -83,6 +83,30 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
     return CronTrigger(timezone=tz, **cron)
 
 
+def check_state_paths(config: Config) -> None:
+    """Make sure every directory ``serve`` writes to exists and is writable, before any job runs.
+
+    Raises:
+        ConfigError: one line naming the key and the path (e.g. a relative path that resolved under a
+            read-only ``/etc/reportbot``).
+    """
+    wanted = (
+        ("paths.database", config.paths.database.parent),
+        ("paths.output_dir", config.paths.output_dir),
+        ("paths.raw_dir", config.paths.raw_dir),
+        ("fonts.cache_dir", config.fonts.cache_dir),
+        ("backup.directory", config.backup.directory),
+        ("schedule.lock_file", config.schedule.lock_file.parent),
+    )
+    for key, directory in wanted:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror or exc}") from exc
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ConfigError(f"{key}: {directory} is not writable (give an absolute path the service may write)")
+
+
 class Service:
     """The scheduler of ``reportbot serve``: start, synchronise, stop."""
 
@@ -109,9 +133,10 @@ class Service:
         """Take the single-instance lock and start the scheduler.
 
         Raises:
+            ConfigError: a state directory cannot be written (see :func:`check_state_paths`).
             ReportbotError: another ``serve`` holds the lock.
         """
-        self.config.schedule.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        check_state_paths(self.config)
         try:
             self.lock.acquire(timeout=0)
         except Timeout as exc:

@@ -21,6 +21,7 @@ from reportbot.errors import SourceError
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
+PROGRESS_EVERY = 50  # a per-day source (bse_daily) makes hundreds of requests on its first run
 Monotonic = Callable[[], float]
 
 
@@ -65,6 +66,8 @@ class HttpClient:
         self._last_request: dict[str, float] = {}
         self._warmed: set[str] = set()
         self.requests_made = 0
+        self.per_source: dict[str, int] = {}
+        self.progress: Callable[[str, int], None] | None = None  # called every PROGRESS_EVERY requests of a source
 
     def close(self) -> None:
         """Close the underlying session."""
@@ -149,6 +152,7 @@ class HttpClient:
                 continue
             finally:
                 self.requests_made += 1
+            self._count(source)
             if response.status_code >= 500:
                 last_error = f"HTTP {response.status_code}"
                 continue
@@ -162,6 +166,11 @@ class HttpClient:
                 form=form,
             )
         raise SourceError(source, f"{_host(url)} unreachable after {attempts} attempts ({last_error}); url {url}")
+
+    def _count(self, source: str) -> None:
+        n = self.per_source[source] = self.per_source.get(source, 0) + 1
+        if self.progress is not None and n % PROGRESS_EVERY == 0:
+            self.progress(source, n)
 
     def _backoff(self, source: str, attempt: int, attempts: int, last_error: str) -> None:
         delay = self.settings.backoff_s * 2 ** (attempt - 1)

@@ -161,8 +161,11 @@ def restore_database(source: Path, target: Path, now: datetime) -> Path | None:
     if target.exists():
         kept = target.with_name(f"{target.name}.replaced-{now:%Y%m%d-%H%M%S}")
         os.replace(target, kept)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):  # the write-ahead log belongs to the file it was written for
+        log_file = Path(f"{target}{suffix}")
+        if kept is not None and log_file.exists():
+            os.replace(log_file, Path(f"{kept}{suffix}"))
+        log_file.unlink(missing_ok=True)
     os.replace(partial, target)
     _write_marker(target)
     return kept

@@ -24,7 +24,7 @@ SCHEMA: tuple[str, ...] = (
     " scheduled_at TEXT,"  # the run time the scheduler intended (missed runs), ISO with offset
     " started_at TEXT NOT NULL,"
     " finished_at TEXT,"
-    " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'partial', 'failed', 'missed')),"
+    " outcome TEXT NOT NULL CHECK (outcome IN (" + ", ".join(f"'{o}'" for o in OUTCOMES) + ")),"
     " detail TEXT NOT NULL DEFAULT '',"
     " error TEXT NOT NULL DEFAULT '',"
     " host TEXT NOT NULL DEFAULT '',"
@@ -34,12 +34,13 @@ SCHEMA: tuple[str, ...] = (
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Widen an older ``job_runs`` table whose outcome check lacks ``partial`` (keeps every row).
+    """Widen an older ``job_runs`` table whose outcome check lacks one of OUTCOMES (keeps every row).
 
-    Runs inside the schema transaction of :func:`reportbot.store.db.apply_schema`.
+    Runs inside the schema transaction of :func:`reportbot.store.db.apply_schema`; adding an outcome to
+    OUTCOMES is all a new outcome needs.
     """
     row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'").fetchone()
-    if row is None or "'partial'" in row[0]:
+    if row is None or all(f"'{o}'" in row[0] for o in OUTCOMES):
         return
     conn.execute("ALTER TABLE job_runs RENAME TO job_runs_old")
     conn.execute("DROP INDEX IF EXISTS job_runs_job")

@@ -133,6 +133,8 @@ def build_market_view(
         reason = BSE50_MISSING
     elif close is None:
         reason = f"北证50日线不含{zhfmt.month_zh(month)}的交易日：{FETCH_HINT}"
+    elif prev_close is None:
+        reason = f"北证50日线不含{zhfmt.month_zh(previous_month(month))}的交易日，无法计算本月涨跌"
     else:
         reason = ""
     prev_by_metric = {f.metric: f for f in previous_figures}

@@ -9,6 +9,7 @@ from reportbot.config import Config
 from reportbot.pipeline import calendar_for, find_ipo, modeling
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import brief
+from reportbot.summary import pointintime as pit
 from tests.conftest import fixed_now
 
 
@@ -16,7 +17,8 @@ def test_model_report_as_of_a_day_sees_no_later_outcome(config: Config, store: s
     as_of = date(2025, 6, 30)
     full = modeling.model_report(config, store)
     then = modeling.model_report(config, store, as_of=as_of)
-    assert then.predictions and all(p.apply_date <= as_of for p in then.predictions)
+    start = {i.code: pit.known_from(i) for i in ipo_store.list_ipos(store)}
+    assert then.predictions and all(start[p.code] <= as_of for p in then.predictions)  # type: ignore[operator]
     by_code = {p.code: p for p in full.predictions}
     for p in then.predictions:  # the forecasts made before T are the same ones
         assert p.predicted_return_pct == by_code[p.code].predicted_return_pct

@@ -36,6 +36,7 @@ def _config(tmp: Path, schedules: Path | None = None) -> Path:
         "[sources]",  # the discard port: nothing listens, every source fails at once
         'eastmoney_datacenter_url = "http://127.0.0.1:9/api"',
         'eastmoney_kline_url = "http://127.0.0.1:9/kline"',
+        'eastmoney_spot_url = "http://127.0.0.1:9/spot"',
         'bse_base_url = "http://127.0.0.1:9"',
         "retries = 0",
         "pacing_s = 0.0",
@@ -191,3 +192,15 @@ def test_status_warns_before_the_exchange_calendar_runs_out(tmp_path: Path) -> N
         far = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "status"])
     assert far.exit_code == 0, far.output
     assert "警告" not in far.output
+
+
+def test_serve_refuses_state_paths_it_cannot_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "etc-file"
+    blocker.write_text("stands in for a read-only /etc/reportbot", encoding="utf-8")
+    cfg = _config(tmp_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + f'[fonts]\ncache_dir = "{blocker / "fonts"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "serve", "--no-bot"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: fonts.cache_dir: cannot create {blocker / 'fonts'}: Not a directory"
+    ]

@@ -37,9 +37,9 @@ def test_bundled_schedules_define_every_job_and_skip_the_calendar_file() -> None
         "monthly-report",
         "model-refit",
         "health-summary",
-        "backup",
         "deliveries-resume",
         "deliveries-prune",
+        "backup",
     }
     by_name = {s.name: s for s in specs}
     assert by_name["alerts-eve"].trigger.on == (("apply_date", -1),)

@@ -26,6 +26,7 @@ REPO = Path(__file__).parents[2]
 OFFLINE = SourcesConfig(
     eastmoney_datacenter_url="http://127.0.0.1:9/api",  # the discard port: nothing listens
     eastmoney_kline_url="http://127.0.0.1:9/kline",
+    eastmoney_spot_url="http://127.0.0.1:9/spot",
     bse_base_url="http://127.0.0.1:9",
     retries=0,
     pacing_s=0.0,
@@ -146,3 +147,46 @@ def test_every_bundled_job_runs_through_the_runner(config: Config) -> None:
     assert outcomes["model-refit"].detail.startswith("model refit at 2026-11-23T10:00+08:00")
     assert "month 2026-10" in outcomes["monthly-report"].detail
     assert len(admin) == 2 and "refresh 失败" in admin[0] and admin[1].startswith("reportbot 运行日报")
+
+
+@pytest.mark.timeout(300)
+def test_report_monthly_defaults_to_the_last_completed_month_and_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportbot.cli import cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\ndatabase = "{tmp_path / "db.sqlite3"}"\noutput_dir = "{tmp_path / "out"}"\n')
+    with time_machine.travel(datetime(2027, 1, 4, 9, 0, tzinfo=TZ), tick=False):
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "monthly"])
+    assert result.exit_code == 0, result.output
+    assert "月报月份：2026-12（最近一个已结束的自然月）" in result.stderr
+    assert result.stdout.strip() == str(tmp_path / "out" / "bse-monthly-2026-12.pdf")
+
+
+def test_alert_job_with_a_failed_delivery_is_partial_and_the_admins_hear_once(
+    tg_config: Config, tg_server: FakeTelegramServer
+) -> None:
+    from reportbot import pipeline
+    from reportbot.domain import SubscriberSettings
+    from reportbot.store import db
+    from reportbot.store import subscribers as sub_store
+
+    config = _bundled(tg_config)
+
+    def eve() -> datetime:
+        return datetime(2026, 8, 14, 20, 0, tzinfo=TZ)  # the eve of 华大海天 (920288), 2026-08-17
+
+    conn = pipeline.open_store(config, eve)
+    settings = SubscriberSettings(capital_cny=500_000.0, annual_rate=0.03, min_probability=0.6)
+    with db.transaction(conn):
+        for chat in (41, 42):
+            sub_store.subscribe(conn, chat, f"用户{chat}", settings, now=eve())
+    conn.close()
+    tg_server.inject("502", count=50, chat_id=42)  # every attempt to 42 fails
+    result = JobRunner(config, load_specs(config), now=eve).run("alerts-eve")  # the real admin channel
+    assert result.outcome == "partial", result.error
+    assert "telegram:42" in result.error
+    assert len(tg_server.messages_to(41)) == 1
+    for chat in config.telegram.admin_chat_ids:
+        assert len(tg_server.messages_to(chat)) == 1  # the delivery's own report, not a second copy

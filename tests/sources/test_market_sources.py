@@ -186,3 +186,31 @@ def test_status_lists_every_source_with_success_failure_and_rows(
 
 def test_good_fixtures_record_the_client_they_follow() -> None:
     assert "akshare" in json.loads((GOOD / "em_ipoapply_p1.json").read_text(encoding="utf-8"))["_fixture"]
+
+
+def test_a_long_per_day_fetch_reports_progress(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
+    said: list[str] = []
+    summary = fetching.refresh(
+        lconfig, conn, fixed_now, sources=["bse_daily"], since=date(2026, 6, 1), progress=said.append
+    )
+    assert summary.ok
+    assert "bse_daily: 50 requests so far" in said and "bse_daily: 100 requests so far" in said
+
+
+def test_every_real_bundled_name_passes_the_name_rule() -> None:
+    """The name check rejects markup and giant names, not any of the 349 real BSE and 精选层 names."""
+    from reportbot.sources import bundled
+    from reportbot.sources.validate import Record
+
+    ipos = bundled.load_bundled().ipos
+    assert len(ipos) > 300
+    for ipo in ipos:
+        assert Record("t", {"n": ipo.name}, ("n",), "bundled").name("n") == ipo.name
+
+
+def test_bse50_without_the_previous_month_says_why_the_change_is_missing() -> None:
+    from reportbot.summary import market as market_view
+
+    view = market_view.build_market_view("2026-08", [(date(2026, 8, 31), 1410.5)], [], [], [])
+    assert view.bse50_close == 1410.5 and view.bse50_change_pct is None
+    assert view.bse50_reason == "北证50日线不含2026年7月的交易日，无法计算本月涨跌"
