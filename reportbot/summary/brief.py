@@ -8,6 +8,7 @@ by quantity then time. Two break-evens are shown: the ex-ante one (before T, fro
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +17,8 @@ from reportbot.errors import ModelError
 from reportbot.model.allocation import LOT, lots_by_proportion
 from reportbot.model.subscription import breakeven_return, cash_at_cap, freeze_cost, freeze_days, refund_day
 from reportbot.tradingcal import TradingCalendar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +43,7 @@ class IpoBrief:
     settings: SubscriberSettings
     refund_day: date | None
     refund_from_source: bool
+    refund_basis: str  # how the refund day was derived, in Chinese (empty when the source gave it)
     provisional_calendar: bool
     freeze_days: int | None
     cap_shares: float | None
@@ -98,6 +102,7 @@ def build_brief(
         settings=settings,
         refund_day=refund,
         refund_from_source=ipo.refund_date is not None,
+        refund_basis=_refund_basis(ipo, refund, refund_offset),
         provisional_calendar=provisional,
         freeze_days=days,
         cap_shares=cap_shares,
@@ -121,6 +126,15 @@ def build_brief(
     )
 
 
+def _refund_basis(ipo: Ipo, refund: date | None, refund_offset: int) -> str:
+    """Why the refund falls on that day: the source's date, the later 发行结果公告日, or T+N trading days."""
+    if refund is None or ipo.refund_date is not None:
+        return ""
+    if ipo.issue_result_date is not None and refund == ipo.issue_result_date:
+        return f"按发行结果公告日，晚于T+{refund_offset}交易日"
+    return f"按T+{refund_offset}交易日推算"
+
+
 def _freeze(
     ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list[str]
 ) -> tuple[date | None, int | None, bool]:
@@ -132,7 +146,8 @@ def _freeze(
         refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
         days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
     except ModelError as exc:
-        notes.append(f"冻结天数暂缺：{exc}")
+        log.warning("IPO %s: no freeze days: %s", ipo.code, exc)
+        notes.append("冻结天数暂缺：数据源的退款日不晚于申购日，无法计算。")
         return None, None, False
     return refund, days, calendar.is_provisional(refund)
 

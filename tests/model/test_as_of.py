@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 
 from reportbot.config import Config
-from reportbot.pipeline import calendar_for, find_ipo, modeling
+from reportbot.pipeline import calendar_for, find_ipo, modeling, reports
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import brief
 from reportbot.summary import pointintime as pit
@@ -62,3 +63,22 @@ def test_missing_prediction_reason_is_plain_chinese(config: Config, store: sqlit
     assert b.prediction is None
     assert not any("a" <= ch.lower() <= "z" for ch in b.prediction_reason)
     assert "太少" in b.prediction_reason
+
+
+def test_brief_says_why_the_refund_falls_on_its_day(config: Config, store: sqlite3.Connection) -> None:
+    b = _brief(config, store, "920258")  # 聚仁新材: T 2026-07-22, 发行结果公告 2026-07-27, later than T+2 (07-24)
+    assert b.refund_day == date(2026, 7, 27)
+    assert b.refund_basis == "按发行结果公告日，晚于T+2交易日"
+    html = reports.render_brief_html(config, b, reports.report_font(config)).html
+    assert "按发行结果公告日" in html and "按T+2交易日推算" not in html
+
+
+def test_brief_puts_no_unit_after_a_missing_value(config: Config, store: sqlite3.Connection) -> None:
+    gaps = [
+        i for i in ipo_store.list_ipos(store) if i.apply_date and (i.industry_pe is None or i.raised_funds_yi is None)
+    ]
+    assert gaps, "the bundled data has IPOs without industry PE or funds raised"
+    b = _brief(config, store, gaps[0].code, reason="IPO: no prediction")
+    text = re.sub(r"<[^>]+>", "", reports.render_brief_html(config, b, reports.report_font(config)).html)
+    assert "暂缺" in text
+    assert not re.findall(r"暂缺\s*(?:亿元|万股|元|倍|天|股)", text)
