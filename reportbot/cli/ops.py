@@ -152,13 +152,18 @@ def status(app: AppContext) -> None:
     running = scheduler.lock_holder(config)
     click.echo(f"服务：reportbot serve {'运行中' if running else '未运行'}（锁文件 {config.schedule.lock_file}）")
     recent = run_store.runs_since(conn, now - timedelta(hours=24))
-    counts = {k: sum(1 for r in recent if r.outcome == k) for k in ("ok", "partial", "failed", "missed", "running")}
+    counts = {
+        k: sum(1 for r in recent if r.outcome == k)
+        for k in ("ok", "partial", "failed", "missed", "interrupted", "running")
+    }
     click.echo("过去 24 小时任务：" + "，".join(f"{OUTCOME_ZH[k]} {v}" for k, v in counts.items()))
     for view in scheduler.job_views(config, conn, now, count=1):
         nxt_run = _when(view.next_runs[0]) + ("（暂定）" if view.provisional[0] else "") if view.next_runs else "无"
         click.echo(f"  {view.spec.name:<16} 上次：{_last(view.last):<34} 下次：{nxt_run}")
     problems = [
-        r for r in run_store.runs_since(conn, now - timedelta(days=7)) if r.outcome in ("failed", "partial", "missed")
+        r
+        for r in run_store.runs_since(conn, now - timedelta(days=7))
+        if r.outcome in ("failed", "partial", "missed", "interrupted")
     ]
     if problems:
         click.echo("最近 7 天的失败与错过：")
@@ -177,7 +182,7 @@ def _last(run: run_store.JobRun | None) -> str:
     if run is None:
         return "暂无记录"
     text = f"{OUTCOME_ZH.get(run.outcome, run.outcome)} {_when(run.started_at)}"
-    if run.outcome in ("failed", "partial"):
+    if run.outcome in ("failed", "partial", "interrupted"):
         text += f"（{run.error[:40]}…）" if len(run.error) > 40 else f"（{run.error}）"
     return text
 

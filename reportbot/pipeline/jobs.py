@@ -34,7 +34,14 @@ class JobOutcome(StrEnum):
     FAILED = "failed"
 
 
-OUTCOME_ZH = {"ok": "成功", "partial": "部分失败", "failed": "失败", "missed": "错过", "running": "运行中"}
+OUTCOME_ZH = {
+    "ok": "成功",
+    "partial": "部分失败",
+    "failed": "失败",
+    "missed": "错过",
+    "running": "运行中",
+    "interrupted": "中断",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,7 +195,7 @@ def health_summary(config: Config, conn: sqlite3.Connection, now: Clock) -> JobR
     summary = "，".join(f"{OUTCOME_ZH.get(k, k)} {v}" for k, v in sorted(counts.items())) or "无"
     lines.append(f"过去 24 小时任务运行：{summary}")
     for run in recent:
-        if run.outcome in ("failed", "partial", "missed"):
+        if run.outcome in ("failed", "partial", "missed", "interrupted"):
             lines.append(
                 f"- {run.job} {OUTCOME_ZH[run.outcome]}（{run.started_at:%m-%d %H:%M}）：{run.error or run.detail}"
             )

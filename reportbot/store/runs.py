@@ -13,7 +13,7 @@ from datetime import datetime
 
 from reportbot.store import db  # db imports this module: use db.transaction at call time
 
-OUTCOMES = ("running", "ok", "partial", "failed", "missed")
+OUTCOMES = ("running", "ok", "partial", "failed", "missed", "interrupted")
 FINAL_OUTCOMES = ("ok", "partial", "failed")
 
 SCHEMA: tuple[str, ...] = (
@@ -149,7 +149,7 @@ INTERRUPTED = "interrupted: the process stopped while the job ran"
 def mark_interrupted(
     conn: sqlite3.Connection, *, host: str, alive: Callable[[int], bool], now: datetime
 ) -> list[JobRun]:
-    """End the runs of ``host`` left ``running`` by a process that is gone: ``failed``, error "interrupted: …".
+    """End the runs of ``host`` left ``running`` by a process that is gone: outcome ``interrupted``.
 
     Returns them as they were (their pending deliveries are resumed by the caller).
     """
@@ -158,7 +158,7 @@ def mark_interrupted(
     with db.transaction(conn):
         for run in dead:
             conn.execute(
-                "UPDATE job_runs SET outcome = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                "UPDATE job_runs SET outcome = 'interrupted', finished_at = ?, error = ? WHERE id = ?",
                 (now.isoformat(), f"{INTERRUPTED} (pid {run.pid})", run.id),
             )
     return dead

@@ -165,7 +165,7 @@ def test_serve_killed_mid_send_resumes_on_restart_exactly_once(tmp_path: Path, s
     conn = db.connect(world.config.paths.database)
     interrupted = [r for r in run_store.runs_since(conn, running.started_at) if r.id == running.id]
     conn.close()
-    assert interrupted[0].outcome == "failed" and interrupted[0].error.startswith("interrupted")
+    assert interrupted[0].outcome == "interrupted" and interrupted[0].error.startswith("interrupted")
     if doubts:
         notices = " ".join(m.text or "" for m in server.messages_to(ADMIN))
         assert all(chat in notices for chat in doubts[:50]), notices
