@@ -41,7 +41,7 @@ HELP = (
     "/upcoming 近期申购的新股与建议\n"
     "/ipo 代码 单只新股简报（可索取 PDF），例如 /ipo 920288\n"
     "/settings 设置申购资金、年化资金成本、概率阈值\n"
-    "/report 最新月报 PDF（仅限管理层）\n"
+    "/report 上一个自然月的月报 PDF（仅限管理层）\n"
     "/help 显示本帮助"
 )
 _CODE = re.compile(r"^\d{6}$")
@@ -227,7 +227,7 @@ class BotHandlers:
         if chat.id not in self.config.telegram.management_chat_ids:
             await _reply(update, "抱歉，月报仅向管理层发送。如需开通，请联系管理员。")
             return
-        await _reply(update, "正在生成最新月报，请稍候……")
+        await _reply(update, "正在准备上一个自然月的月报，请稍候……")
         path = await asyncio.to_thread(self.backend.latest_report)
         if path is None:
             await _reply(update, "暂无可发送的月报（数据库中没有上市记录）。")

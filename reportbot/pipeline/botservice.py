@@ -15,10 +15,11 @@ from reportbot.domain import SEGMENT_BSE, TZ, Ipo, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
 from reportbot.pipeline import Clock, open_store, render_monthly, reports
 from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
+from reportbot.pipeline.jobs import last_completed_month
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
-from reportbot.summary import alert, monthly
+from reportbot.summary import alert
 
 log = logging.getLogger(__name__)
 UPCOMING_LIMIT = 8
@@ -98,10 +99,8 @@ class StoreBotBackend:
             return None
 
     def latest_report(self) -> Path | None:
-        """The latest monthly PDF, rendered unless already in the output directory."""
-        month = monthly.latest_listing_month(ipo_store.list_ipos(self.conn, segment=SEGMENT_BSE))
-        if month is None:
-            return None
+        """The monthly PDF of the last completed calendar month (as the monthly job sends it), rendered if absent."""
+        month = last_completed_month(self.now().date())
         existing = self.config.paths.output_dir / f"bse-monthly-{month}.pdf"
         if existing.is_file():
             return existing

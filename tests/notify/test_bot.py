@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import pytest
 
 from reportbot.config import Config
+from reportbot.domain import TZ
 from reportbot.notify.bot import build_application, parse_setting
 from reportbot.pipeline.botservice import StoreBotBackend
 from reportbot.store import subscribers as sub_store
@@ -121,7 +123,7 @@ def test_upcoming_ipo_and_report_refusal(
 def test_report_goes_to_management_as_a_document(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
-    pdf = tg_config.paths.output_dir / "bse-monthly-2026-09.pdf"  # the latest listing month: already rendered
+    pdf = tg_config.paths.output_dir / "bse-monthly-2026-10.pdf"  # the last completed month: already rendered
     pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.write_bytes(b"%PDF-1.7 test")
 
@@ -133,7 +135,7 @@ def test_report_goes_to_management_as_a_document(
 
     _run(tg_config, store, tg_server, script)
     [doc] = [m for m in tg_server.messages_to(900) if m.method == "sendDocument"]
-    assert doc.file_name == "bse-monthly-2026-09.pdf" and doc.file_bytes == b"%PDF-1.7 test"
+    assert doc.file_name == "bse-monthly-2026-10.pdf" and doc.file_bytes == b"%PDF-1.7 test"
 
 
 @pytest.mark.parametrize(
@@ -225,3 +227,12 @@ def test_ipo_pdf_on_request(tg_config: Config, tg_server: FakeTelegramServer, st
     _run(tg_config, store, tg_server, script)
     [doc] = [m for m in tg_server.messages_to(USER) if m.method == "sendDocument"]
     assert doc.file_name == "bse-ipo-920288.pdf" and doc.file_bytes.startswith(b"%PDF")
+
+
+def test_the_monthly_pdf_asked_of_the_bot_is_the_last_completed_month(
+    tg_config: Config, store: sqlite3.Connection
+) -> None:
+    """Like the monthly job: on 2026-12-01 management gets November, not the latest month with listings."""
+    backend = StoreBotBackend(tg_config, store, lambda: datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    path = backend.latest_report()
+    assert path is not None and path.name == "bse-monthly-2026-11.pdf"
