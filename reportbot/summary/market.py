@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,30 @@ from reportbot.summary.monthly import month_bounds, previous_month
 FETCH_HINT = "离线数据未含该数据，联网更新数据后补齐"
 BSE50_MISSING = "离线数据未含北证50日线"
 FIGURES_MISSING = "离线数据未含北交所月度市场统计（成交额、总市值、两融余额、北证50市盈率）"
+
+# Who published a stored figure, in the reader's words (the store keeps our source names).
+SOURCE_ZH = {
+    "em_bse50": "东方财富北证50日K线",
+    "bse_margin": "北交所融资融券汇总",
+    "ipos": "新股数据库",
+    "bse_daily": "北交所市场日报",
+    "em_bse_spot": "东方财富全市场行情快照",
+    "em_ipo_review": "东方财富IPO审核数据",
+    "em_issueinfo": "东方财富新股发行数据",
+    "em_ipoapply": "东方财富新股申购数据",
+    "bse_newshare": "北交所新股发行信息",
+}
+_SOURCE_NAME = re.compile(r"^([a-z0-9_]+)(?:（(.*)）)?$")
+
+
+def source_zh(source: str) -> str:
+    """``em_bse50（北证50日K计算）`` → ``东方财富北证50日K线（北证50日K计算）``: no internal source name in a report."""
+    match = _SOURCE_NAME.match(source)
+    if match is None:
+        return source
+    name, detail = SOURCE_ZH.get(match.group(1), "公开数据源"), match.group(2)
+    return f"{name}（{detail}）" if detail and detail not in name else name
+
 
 METRIC_LABELS = {
     "turnover_yi": ("成交金额", "亿元"),
@@ -142,7 +167,7 @@ def build_market_view(
         FigureLine(
             label=METRIC_LABELS.get(f.metric, (f.metric, f.unit))[0],
             text=_figure_text(f, prev_by_metric.get(f.metric)),
-            source=f.source,
+            source=source_zh(f.source),
             as_of=f.as_of,
         )
         for f in figures
