@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import sqlite3
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 
 from reportbot import zhfmt
@@ -22,6 +22,7 @@ from reportbot.store import subscribers as sub_store
 from reportbot.summary import alert
 
 log = logging.getLogger(__name__)
+SUBSCRIPTION_CLOSE = time(15, 0)  # BSE online subscription closes at 15:00 on T (Beijing time)
 UPCOMING_LIMIT = 8
 
 
@@ -86,9 +87,14 @@ class StoreBotBackend:
             return None
         if ipo.apply_date is None:
             return f"{ipo.name}（{ipo.code}）：申购日期{zhfmt.MISSING}，无法计算资金冻结与建议。"
-        if ipo.listing_date is not None and ipo.listing_date <= self.now().date():
+        now = self.now()
+        if ipo.listing_date is not None and ipo.listing_date <= now.date():
             return listed_brief(ipo)
-        return self.composer.text(ipo, alert.EVENT_BRIEF, self._settings_or_default(chat_id))
+        settings = self._settings_or_default(chat_id)
+        if ipo.apply_date < now.date() or (ipo.apply_date == now.date() and now.time() >= SUBSCRIPTION_CLOSE):
+            # subscription has closed: the result-day view (allocation, predicted move), no 申购 advice
+            return self.composer.text(ipo, alert.EVENT_RESULT, settings)
+        return self.composer.text(ipo, alert.EVENT_BRIEF, settings)
 
     def ipo_pdf(self, code: str) -> Path | None:
         """The per-IPO PDF brief (rendered now), or None when it cannot be rendered."""

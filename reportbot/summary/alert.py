@@ -126,8 +126,11 @@ def forecast_line(p: Prediction) -> str:
     )
 
 
-def lots_lines(p: Prediction) -> list[str]:
-    """The subscriber's lots under BSE's allocation rule, and what the cap requires and gives."""
+def lots_lines(p: Prediction, *, advice: bool = True) -> list[str]:
+    """The subscriber's lots under BSE's allocation rule, and what the cap requires and gives.
+
+    ``advice=False`` (subscription closed) leaves out the cap subscriber's 申购 advice.
+    """
     o = p.allocation
     if o is None:
         return [f"获配手数：{zhfmt.MISSING}（发行价或配售比例暂缺，无法按配售规则计算）"]
@@ -155,7 +158,7 @@ def lots_lines(p: Prediction) -> list[str]:
         lines.append(
             f"顶格申购（{zhfmt.cny(c.cash)}）：按比例获配 {c.by_proportion} 手，另有 {c.p_extra_low * 100:.0f}%~100% "
             f"的概率多获配1手，期望至少 {c.expected_lots:.2f} 手；预期收益 {zhfmt.cny(p.cap_expected_profit_cny)}"
-            + (f"，建议：{p.cap_advice}" if p.cap_advice else "")
+            + (f"，建议：{p.cap_advice}" if p.cap_advice and advice else "")
         )
     lines.append(f"依据：{o.basis}")
     return lines
@@ -179,7 +182,7 @@ def _prediction_lines(p: Prediction | None, note: str, threshold: str, event: st
         if event in CLOSED_EVENTS:
             return [f"首日涨幅预测：{note}"]
         return [f"首日涨幅预测：{note}", f"建议：{zhfmt.MISSING}（无模型预测，无法按您的设置给出建议）"]
-    lines = [forecast_line(p), *lots_lines(p)]
+    lines = [forecast_line(p), *lots_lines(p, advice=event not in CLOSED_EVENTS)]
     if event == EVENT_RESULT and (p.allocation is None or not p.allocation.ratio_published):
         lines.append("配售比例尚未公布：以上按申购日前的估计计算")
     lines += profit_lines(p)

@@ -141,7 +141,8 @@ def test_result_and_listing_alerts_give_no_subscription_advice(config: Config) -
     )
     for event in ("result", "listing"):
         text = _text(config, published, event)
-        assert "建议：" not in text.replace("，建议：申购", "")  # only the cap line's summary may carry one
+        assert "建议：" not in text  # not even for the cap subscriber: the subscription is over
+        assert "顶格申购（" in text  # the cap line stays, without its advice
         assert "申购已结束，本提醒不再给出申购建议" in text
         assert "配售比例（已公布）：0.0400%" in text
     assert "配售比例尚未公布" in _text(config, WITH_LOTS, "result")

@@ -236,3 +236,11 @@ def test_the_monthly_pdf_asked_of_the_bot_is_the_last_completed_month(
     backend = StoreBotBackend(tg_config, store, lambda: datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
     path = backend.latest_report()
     assert path is not None and path.name == "bse-monthly-2026-11.pdf"
+
+
+def test_ipo_after_its_subscription_closed_gives_no_advice(tg_config: Config, store: sqlite3.Connection) -> None:
+    """安达股份 subscribed on 2026-09-16 and has not listed: /ipo the next day shows the result view, no advice."""
+    after = StoreBotBackend(tg_config, store, lambda: datetime(2026, 9, 17, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
+    assert after is not None and "申购已结束" in after and "建议：" not in after
+    during = StoreBotBackend(tg_config, store, lambda: datetime(2026, 9, 16, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
+    assert during is not None and "建议：" in during
