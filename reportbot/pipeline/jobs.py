@@ -21,6 +21,7 @@ from reportbot.pipeline.delivery_common import DeliverySummary
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import runs as run_store
+from reportbot.summary.monthly import month_of
 from reportbot.tradingcal import TradingCalendar, calendar_end_warning
 
 Clock = Callable[[], datetime]
@@ -68,8 +69,7 @@ JobFunc = Callable[[Config, sqlite3.Connection, Clock], JobResult]
 
 def last_completed_month(day: date) -> str:
     """The last calendar month that ended before ``day`` (``2026-12-01`` → ``2026-11``)."""
-    previous = day.replace(day=1) - timedelta(days=1)
-    return f"{previous.year:04d}-{previous.month:02d}"
+    return month_of(day.replace(day=1) - timedelta(days=1))
 
 
 def refresh(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:

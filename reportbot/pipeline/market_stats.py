@@ -26,6 +26,7 @@ from reportbot.pipeline import calendar_for
 from reportbot.store import bse_stats, market
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import bse_market, review
+from reportbot.summary.monthly import month_bounds, month_of
 from reportbot.tradingcal import TradingCalendar
 
 BSE_OPENING = date(2021, 11, 15)
@@ -51,7 +52,7 @@ def daily_figures(days: list[MarketDay], cal: TradingCalendar, today: date) -> l
     """Monthly turnover and volume (every trading day stored), month-end caps and listed companies."""
     by_month: dict[str, list[MarketDay]] = defaultdict(list)
     for d in days:
-        by_month[_month(d.day)].append(d)
+        by_month[month_of(d.day)].append(d)
     out: list[MarketFigure] = []
     for month, rows in sorted(by_month.items()):
         first = date(int(month[:4]), int(month[5:]), 1)
@@ -93,7 +94,7 @@ def snapshot_figures(snapshots: list[list[StockQuote]]) -> list[MarketFigure]:
         day, value = quotes[0].day, median_pe(quotes)
         if value is not None:
             medians.append((day, value))
-        last[_month(day)] = (day, quotes, value)
+        last[month_of(day)] = (day, quotes, value)
     out: list[MarketFigure] = []
     for month, (day, quotes, value) in sorted(last.items()):
         out.append(_figure(month, "quoted_stocks", float(len(quotes)), "家", SRC_SPOT, day))
@@ -123,7 +124,7 @@ def review_figures(history: list[ReviewState], today: date) -> list[MarketFigure
         events = review.month_events(history, month, min(end, today))
         as_of = min(end, today)
         for stage, count in review.stage_counts(events).items():
-            out.append(_figure(_month(month), review.METRICS[stage], float(count), "家", SRC_REVIEW, as_of))
+            out.append(_figure(month_of(month), review.METRICS[stage], float(count), "家", SRC_REVIEW, as_of))
         month = end + timedelta(days=1)
     return out
 
@@ -148,7 +149,7 @@ def month_end_snapshots(days: list[date], cal: TradingCalendar, today: date) -> 
             continue
         before = cal.previous_trading_day(date(day.year, day.month, 1))
         if before in stored:
-            out[_month(day)] = (before, day)
+            out[month_of(day)] = (before, day)
     return out
 
 
@@ -180,7 +181,7 @@ def bse50_figures(closes: list[tuple[date, float]], amounts: dict[date, float]) 
     """Month-end close, change vs the previous month-end close (percent), and constituents' turnover."""
     by_month: dict[str, list[tuple[date, float]]] = defaultdict(list)
     for day, close in closes:
-        by_month[_month(day)].append((day, close))
+        by_month[month_of(day)].append((day, close))
     out: list[MarketFigure] = []
     previous: float | None = None
     for month in sorted(by_month):
@@ -199,7 +200,7 @@ def margin_figures(margins: list[MarginBalance]) -> list[MarketFigure]:
     """The last stored margin balance of each month, in 亿元."""
     last: dict[str, MarginBalance] = {}
     for m in margins:
-        month = _month(m.day)
+        month = month_of(m.day)
         if month not in last or m.day > last[month].day:
             last[month] = m
     return [
@@ -213,12 +214,12 @@ def listing_figures(listings: list[date], today: date) -> list[MarketFigure]:
     counts: dict[str, int] = defaultdict(int)
     for day in listings:
         if BSE_OPENING <= day <= today:
-            counts[_month(day)] += 1
+            counts[month_of(day)] += 1
     out: list[MarketFigure] = []
     year, month = BSE_OPENING.year, BSE_OPENING.month
     while (year, month) <= (today.year, today.month):
         label = f"{year:04d}-{month:02d}"
-        days = [d for d in listings if _month(d) == label and d <= today]
+        days = [d for d in listings if month_of(d) == label and d <= today]
         as_of = max(days) if days else date(year, month, 1)
         out.append(_figure(label, "new_listings", float(counts[label]), "家", SRC_IPOS, as_of))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -230,12 +231,7 @@ def _figure(month: str, metric: str, value: float, unit: str, source: str, as_of
 
 
 def _month_end(day: date) -> date:
-    nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
-
-
-def _month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+    return month_bounds(month_of(day))[1]
 
 
 def market_extras(
