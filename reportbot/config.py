@@ -344,4 +344,5 @@ def _resolve(config: Config, base: Path, source: Path | None) -> Config:
                 changes[f.name] = base / value
         return dataclasses.replace(obj, **changes)
 
-    return dataclasses.replace(fix(config), source_file=source)
+    fixed: Config = dataclasses.replace(fix(config), source_file=source)
+    return fixed

@@ -78,7 +78,7 @@ class LazyGroup(ReportbotGroup):
 @click.version_option(__version__, prog_name="reportbot")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: bool) -> None:
-    """reportbot：北交所新股申购研究——数据、模型、中文 PDF 报告与 Telegram 提醒。
+    """reportbot：北交所新股申购研究——数据、模型、中文 PDF 报告与 Telegram 提醒.
 
     BSE IPO subscription research: data, model, Chinese PDF reports and alerts.
     """

@@ -68,7 +68,7 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType):  # type: ignore[type-arg]
     """A YYYY-MM-DD date."""
 
     name = "YYYY-MM-DD"
@@ -83,7 +83,7 @@ class DateType(click.ParamType):
             self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
 
 
-class MonthType(click.ParamType):
+class MonthType(click.ParamType):  # type: ignore[type-arg]
     """A YYYY-MM month."""
 
     name = "YYYY-MM"

@@ -118,6 +118,7 @@ def lot_outlook(
         cap_p_extra_low: the lower bound of a cap subscriber's chance of a leftover lot (None: unknown,
             counted as 0).
         basis: Chinese sentence on where ``ratio`` and ``cap_p_extra_low`` come from.
+        ratio_published: whether ``ratio`` is the announced 配售比例 rather than an estimate.
     """
     shares = subscribed_shares(capital, price, cap_shares)
     at_cap = cap_shares is not None and shares >= cap_shares

@@ -136,7 +136,8 @@ class OutcomeHistory:
             return None
         decay = 0.5 ** (1.0 / halflife)
         weights = [decay ** (len(values) - 1 - k) for k in range(len(values))]
-        return sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
+        mean: float = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
+        return mean
 
 
 def bse50_return(closes: Sequence[tuple[date, float]], t: date) -> float | None:

@@ -288,7 +288,7 @@ def default_backend(config: Config) -> BotBackend:
     return backend
 
 
-def build_application(config: Config, backend: BotBackend | None = None, *, token: str | None = None) -> Application:
+def build_application(config: Config, backend: BotBackend | None = None, *, token: str | None = None) -> Application:  # type: ignore[type-arg]
     """The bot application (long polling by ``run_polling``; ``reportbot serve`` runs it beside the scheduler).
 
     Without ``backend`` the bot opens the configured store (:data:`DEFAULT_BACKEND`).

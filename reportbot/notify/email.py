@@ -59,7 +59,7 @@ def send_email(
                     results.append(DeliveryResult(False, CHANNEL, recipient, f"smtp: {type(exc).__name__}: {exc}"))
     except (OSError, smtplib.SMTPException) as exc:
         detail = f"smtp {smtp.host}:{smtp.port}: {type(exc).__name__}: {exc}"
-        log.error("%s", detail)
+        log.exception("%s", detail)
         done = {r.recipient for r in results}
         results += [DeliveryResult(False, CHANNEL, r, detail) for r in recipients if r not in done]
     return results

@@ -203,7 +203,8 @@ class TelegramSender:
 
     def backoff(self, failures: int) -> float:
         """Seconds to wait before retry number ``failures`` (doubling, at most 30 s)."""
-        return min(self.backoff_s * 2 ** (failures - 1), MAX_BACKOFF_S)
+        delay: float = min(self.backoff_s * 2 ** (failures - 1), MAX_BACKOFF_S)
+        return delay
 
     async def attempt_text(
         self,

@@ -40,7 +40,7 @@ current: ContextVar[WireState | None] = ContextVar("reportbot_wire", default=Non
 
 
 async def arm_on_body(request: httpx.Request) -> None:
-    """httpx request hook: arm the current send's hook when httpcore starts writing the body."""
+    """Request hook for httpx: arm the current send's hook when httpcore starts writing the body."""
     state = current.get()
     if state is None:
         return

@@ -14,7 +14,7 @@ from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, TZ, Ipo, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
 from reportbot.pipeline import Clock, open_store, render_monthly, reports
-from reportbot.pipeline.delivery import AlertComposer, Predictor, default_settings
+from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings
 from reportbot.pipeline.jobs import last_completed_month
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store

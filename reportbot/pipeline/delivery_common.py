@@ -13,7 +13,7 @@ from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reportbot.config import Config
 from reportbot.errors import NotifyError
@@ -119,4 +119,4 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]
+    return cast(T, box["value"])

@@ -25,6 +25,7 @@ from reportbot.sources.http import HttpClient, RawPage
 from reportbot.store import bse_stats, db, fetches, market
 from reportbot.store import ipos as ipo_store
 from reportbot.store.merge import merge_ipos, source_rank
+from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -183,7 +184,7 @@ def default_since(conn: sqlite3.Connection, source: str) -> date | None:
     return None
 
 
-def month_ends(cal: pipeline.TradingCalendar, start: date, today: date) -> list[date]:
+def month_ends(cal: TradingCalendar, start: date, today: date) -> list[date]:
     """The last trading day of every month from ``start``'s month, and the latest trading day of this month."""
     out: list[date] = []
     year, month = start.year, start.month

@@ -13,15 +13,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from reportbot.config import Config
-from reportbot.domain import (
-    SEGMENT_BSE,
-    IndustryReturn,
-    MarginBalance,
-    MarketDay,
-    MarketFigure,
-    ReviewState,
-    StockQuote,
-)
+from reportbot.domain import SEGMENT_BSE
+from reportbot.marketdata import IndustryReturn, MarginBalance, MarketDay, MarketFigure, ReviewState, StockQuote
 from reportbot.pipeline import calendar_for
 from reportbot.store import bse_stats, market
 from reportbot.store import ipos as ipo_store

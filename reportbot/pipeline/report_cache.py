@@ -16,7 +16,7 @@ import pickle
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reportbot.config import Config
 
@@ -59,16 +59,17 @@ def cached(config: Config, kind: str, key: str, compute: Callable[[], T]) -> T:
     try:
         with path.open("rb") as fh:
             value: Any = pickle.load(fh)  # our own file, written below
-        log.debug("cache hit: %s", path.name)
-        return value
     except FileNotFoundError:
         pass
     except Exception as exc:  # a truncated or foreign file: recompute and replace it
         log.warning("ignoring unreadable cache entry %s: %s", path, exc)
-    value = compute()
+    else:
+        log.debug("cache hit: %s", path.name)
+        return cast(T, value)
+    fresh = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.part")
     with tmp.open("wb") as fh:
-        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(fresh, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    return value
+    return fresh

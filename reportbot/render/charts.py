@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 from reportbot.domain import BacktestRow
 from reportbot.model.backtest import STRATEGY_PERFECT
@@ -208,7 +209,7 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
 DPI = 150
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})  # no version stamp: same data, same bytes
     return buf.getvalue()

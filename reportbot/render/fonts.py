@@ -182,7 +182,7 @@ def _cff_to_truetype(font: Any) -> None:
 
 
 def _truetype_maxp(maxp: Any) -> None:
-    """maxp version 1.0 (TrueType) with no hinting resources."""
+    """Set maxp to version 1.0 (TrueType) with no hinting resources."""
     maxp.tableVersion = 0x00010000
     for attr in (
         "maxZones",

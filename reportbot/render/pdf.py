@@ -53,7 +53,8 @@ def last_page_fill(doc: weasyprint.Document) -> float:
     bottoms = [
         b.position_y + b.margin_height() for b in root.descendants() if isinstance(b, boxes.LineBox | boxes.ReplacedBox)
     ]
-    return (max(bottoms, default=page.content_box_y()) - page.content_box_y()) / page.height
+    fill: float = (max(bottoms, default=page.content_box_y()) - page.content_box_y()) / page.height
+    return fill
 
 
 def _layout(html: str, base_url: Path) -> weasyprint.Document:

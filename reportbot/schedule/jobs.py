@@ -95,7 +95,7 @@ class JobRunner:
             except Exception as exc:  # a job never lets an exception escape: it is recorded and reported
                 error = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, ReportbotError):  # the message says it all
-                    log.error("job %s: failed: %s", name, error)
+                    log.error("job %s: failed: %s", name, error)  # noqa: TRY400 - a ReportbotError needs no traceback
                 else:
                     log.exception("job %s: failed: %s", name, error)
                 result = JobResult(outcome=JobOutcome.FAILED, failures=(error,))

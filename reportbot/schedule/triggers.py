@@ -19,7 +19,7 @@ from reportbot.tradingcal import TradingCalendar, load_calendar
 _MAX_DAYS = 3 * 366  # a trading-day trigger that finds nothing within this many days has no next run
 
 
-class TradingDayTrigger(BaseTrigger):
+class TradingDayTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
     """A CronTrigger that only fires on trading days matching ``rule``.
 
     Rules: ``every`` trading day, the ``first_of_month`` / ``last_of_month`` / ``first_of_week`` /
@@ -110,7 +110,7 @@ class TradingDayTrigger(BaseTrigger):
         self.overrides_file = state["overrides_file"]
 
 
-class EventDayTrigger(BaseTrigger):
+class EventDayTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
     """Fires at one time of day on a fixed set of days (derived from the IPO calendar)."""
 
     def __init__(self, days: list[date] | tuple[date, ...], at: time, *, timezone: ZoneInfo) -> None:

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Protocol
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import IndexBar, Ipo, ListedCompany, MarginBalance, MarketDay, ReviewState, StockQuote
+from reportbot.domain import Ipo
+from reportbot.marketdata import IndexBar, ListedCompany, MarginBalance, MarketDay, ReviewState, StockQuote
 from reportbot.sources.http import HttpClient, RawPage
 
 

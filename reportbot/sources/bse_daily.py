@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import MarketDay
 from reportbot.errors import SourceError
+from reportbot.marketdata import MarketDay
 from reportbot.sources import bse_site
 from reportbot.sources.base import DAYS_TRADING, Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage

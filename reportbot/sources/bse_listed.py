@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import ListedCompany
 from reportbot.errors import SourceError
+from reportbot.marketdata import ListedCompany
 from reportbot.sources import bse_site
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import MarginBalance
 from reportbot.errors import SourceError
+from reportbot.marketdata import MarginBalance
 from reportbot.sources import bse_site
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage

@@ -25,9 +25,9 @@ from reportbot.domain import (
     SEGMENT_BSE,
     SEGMENT_SELECT,
     Ipo,
-    MarketPoint,
 )
 from reportbot.errors import DataError
+from reportbot.marketdata import MarketPoint
 
 SOURCE_NAME = "bundled"
 IPOS_FILE = "bse_ipos.csv"

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import BSE50_LAUNCH, IndexBar
+from reportbot.domain import BSE50_LAUNCH
 from reportbot.errors import SourceError
+from reportbot.marketdata import IndexBar
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import expect, load_json

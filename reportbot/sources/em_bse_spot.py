@@ -17,8 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import TZ, StockQuote
+from reportbot.domain import TZ
 from reportbot.errors import SourceError
+from reportbot.marketdata import StockQuote
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import Record, expect, load_json

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import ReviewState
 from reportbot.errors import SourceError
+from reportbot.marketdata import ReviewState
 from reportbot.sources.base import Feed, FetchRequest, Parsed
 from reportbot.sources.eastmoney import fetch_report, report_rows, since_filter
 from reportbot.sources.http import HttpClient, RawPage

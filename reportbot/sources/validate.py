@@ -212,12 +212,10 @@ class Record:
         if value is None:
             return None
         match = _EM_DATE.match(value)
-        try:
-            if match is None:
-                raise ValueError(value)
-            return date.fromisoformat(match.group(1))
-        except ValueError:
-            raise self.error(key, value, "expected a date YYYY-MM-DD[ hh:mm:ss]") from None
+        day = _iso_date(match.group(1)) if match else None
+        if day is None:
+            raise self.error(key, value, "expected a date YYYY-MM-DD[ hh:mm:ss]")
+        return day
 
     def epoch_date(self, key: str) -> date | None:
         """A bse.cn date object ``{time: epoch-ms}`` converted in Asia/Shanghai (midnight Beijing)."""
@@ -277,3 +275,11 @@ def check_first_day_return(
     expected = (close / price - 1) * 100
     if abs(value - expected) > 0.5 + 0.02 * abs(expected):
         raise rec.error(key, value, f"inconsistent with close/issue price (expected about {expected:.4g} percent)")
+
+
+def _iso_date(text: str) -> date | None:
+    """``YYYY-MM-DD`` as a date, or None when it names no calendar day (2026-02-30)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
-from reportbot.domain import IndustryReturn, ListedCompany, MarketDay, ReviewState, StockQuote
+from reportbot.marketdata import IndustryReturn, ListedCompany, MarketDay, ReviewState, StockQuote
 from reportbot.store.ipos import UpsertResult
 from reportbot.store.market import upsert_row
 

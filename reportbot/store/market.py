@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from reportbot.domain import BSE50_LAUNCH, IndexBar, MarginBalance, MarketFigure, MarketPoint
+from reportbot.domain import BSE50_LAUNCH
 from reportbot.errors import DataError
+from reportbot.marketdata import IndexBar, MarginBalance, MarketFigure, MarketPoint
 from reportbot.store.ipos import UpsertResult
 
 SCHEMA: tuple[str, ...] = (

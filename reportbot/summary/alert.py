@@ -66,7 +66,7 @@ def alert_terms(
 
 
 def eve_title(calendar: TradingCalendar, t: date) -> str:
-    """ "明日申购" only when T is the next calendar day after the eve, else the day and weekday of T."""
+    """Title: "明日申购" only when T is the next calendar day after the eve, else the day and weekday of T."""
     eve = calendar.previous_trading_day(t)
     if (t - eve).days == 1:
         return "【北交所新股申购提醒·明日申购】"

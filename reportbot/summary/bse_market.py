@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reportbot import zhfmt
-from reportbot.domain import IndustryReturn, MarketFigure, ReviewEvent, ReviewState, StockQuote
+from reportbot.marketdata import IndustryReturn, MarketFigure, ReviewEvent, ReviewState, StockQuote
 from reportbot.summary import narrative, review
 from reportbot.summary.monthly import month_bounds
 

@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 from reportbot import zhfmt
-from reportbot.domain import MarketFigure, MarketPoint
+from reportbot.marketdata import MarketFigure, MarketPoint
 from reportbot.summary import bse_market, narrative
 from reportbot.summary.monthly import month_bounds, previous_month
 

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from reportbot.domain import Ipo, MarketPoint
+from reportbot.domain import Ipo
+from reportbot.marketdata import MarketPoint
 
 ANNOUNCEMENT_LEAD = timedelta(days=2)
 BSE50_LAUNCH = date(2022, 11, 21)  # 北证50 was published from this day on (base day 2022-04-29)

@@ -41,7 +41,7 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        """weight × discount × surprise."""
+        """Score = weight × discount × surprise."""
         return self.weight * self.discount * self.surprise
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from reportbot.domain import ReviewEvent, ReviewState
+from reportbot.marketdata import ReviewEvent, ReviewState
 
 ACCEPTED = "受理"
 INQUIRED = "问询"

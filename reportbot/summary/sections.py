@@ -83,7 +83,7 @@ def _history(history: Sequence[MonthStat], metric: _Metric) -> list[float]:
 
 
 def metric_sentence(metric: _Metric, cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]) -> str:
-    """``本月新股首日平均涨幅为127.70%，较上月（303.84%）下降176.14个百分点，在…位于…分位，…。``"""
+    """The month's sentence on one metric, e.g. ``本月新股首日平均涨幅为127.70%，较上月下降176.14个百分点…``."""
     return nr.compare_sentence(
         f"本月{metric.label}为",
         metric.get(cur),

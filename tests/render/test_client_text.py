@@ -111,7 +111,7 @@ def test_market_figures_name_their_publisher_not_our_source_name() -> None:
     import re as _re
     from datetime import date as _date
 
-    from reportbot.domain import MarketFigure
+    from reportbot.marketdata import MarketFigure
     from reportbot.pipeline import market_stats
     from reportbot.summary.market import build_market_view
 

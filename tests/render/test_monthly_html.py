@@ -9,7 +9,8 @@ import pytest
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE, MarketFigure, MarketPoint
+from reportbot.domain import SEGMENT_BSE
+from reportbot.marketdata import MarketFigure, MarketPoint
 from reportbot.pipeline import reports
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import brief, market, report

@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from reportbot.config import Config
-from reportbot.domain import Ipo, MarketPoint
+from reportbot.domain import Ipo
+from reportbot.marketdata import MarketPoint
 from reportbot.pipeline import reports
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store

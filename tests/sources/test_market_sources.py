@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from reportbot import pipeline
 from reportbot.cli import cli
 from reportbot.config import Config
-from reportbot.domain import IndexBar
 from reportbot.errors import DataError
+from reportbot.marketdata import IndexBar
 from reportbot.pipeline import fetching
 from reportbot.sources import em_bse50
 from reportbot.sources.http import RawPage
