@@ -63,11 +63,6 @@ class Ipo:
     sources: str | None = None
     notes: str | None = None
 
-    @property
-    def has_outcome(self) -> bool:
-        """Whether the first-day return is known."""
-        return self.first_day_return_pct is not None
-
 
 IPO_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Ipo))
 IPO_DATE_FIELDS: frozenset[str] = frozenset(f for f in IPO_FIELDS if f.endswith("_date"))

@@ -11,7 +11,6 @@ def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     config = load_config(None, env={})
     assert config.paths.database == tmp_path / "output/reportbot.sqlite3"
     assert config.subscriber_defaults.annual_rate == 0.05
-    assert config.source_file is None
 
 
 def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:

@@ -41,14 +41,14 @@ def test_reload_changes_nothing(store: sqlite3.Connection) -> None:
 
 
 def test_failed_batch_leaves_store_unchanged(store: sqlite3.Connection) -> None:
-    before = ipo_store.count_ipos(store)
+    before = store.execute("SELECT COUNT(*) FROM ipos").fetchone()[0]
     good = Ipo(code="999991", name="测试甲")
     with pytest.raises(sqlite3.IntegrityError), db.transaction(store):
         ipo_store.upsert_ipos(store, [good], source="test", now=fixed_now())
         store.execute(
             "INSERT INTO ipos (code, name, segment, updated_at, updated_by) VALUES (NULL, 'x', 'BSE', '', '')"
         )
-    assert ipo_store.count_ipos(store) == before
+    assert store.execute("SELECT COUNT(*) FROM ipos").fetchone()[0] == before
     assert ipo_store.get_ipo(store, "999991") is None
 
 

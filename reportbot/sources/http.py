@@ -65,7 +65,6 @@ class HttpClient:
         self._monotonic = monotonic
         self._last_request: dict[str, float] = {}
         self._warmed: set[str] = set()
-        self.requests_made = 0
         self.per_source: dict[str, int] = {}
         self.progress: Callable[[str, int], None] | None = None  # called every PROGRESS_EVERY requests of a source
 
@@ -150,8 +149,6 @@ class HttpClient:
             except requests.RequestException as exc:
                 last_error = f"{type(exc).__name__}: {_short(exc)}"
                 continue
-            finally:
-                self.requests_made += 1
             self._count(source)
             if response.status_code >= 500:
                 last_error = f"HTTP {response.status_code}"

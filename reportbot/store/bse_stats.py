@@ -30,7 +30,6 @@ SCHEMA: tuple[str, ...] = (
     " month TEXT NOT NULL, industry TEXT NOT NULL, return_pct REAL NOT NULL, stocks INTEGER NOT NULL,"
     " as_of TEXT NOT NULL, PRIMARY KEY (month, industry))",
 )
-TABLES = ("market_daily", "stock_snapshots", "listed_companies", "review_states", "industry_monthly")
 
 
 def _iso(day: date | None) -> str | None:

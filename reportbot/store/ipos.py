@@ -107,11 +107,6 @@ def get_ipo(conn: sqlite3.Connection, code: str) -> Ipo | None:
     return ipo_from_mapping(dict(row)) if row else None
 
 
-def count_ipos(conn: sqlite3.Connection) -> int:
-    """Number of stored IPO rows (all segments)."""
-    return int(conn.execute("SELECT COUNT(*) FROM ipos").fetchone()[0])
-
-
 def field_coverage(conn: sqlite3.Connection, *, segment: str = SEGMENT_BSE) -> dict[str, int]:
     """Non-null count per IPO field within a segment."""
     exprs = ", ".join(f"COUNT({name}) AS {name}" for name in IPO_FIELDS)

@@ -32,7 +32,7 @@ def _by_code(forecasts: list[wf.RowForecast]) -> dict[str, float]:
 
 def test_perturbing_an_outcome_leaves_earlier_predictions_unchanged(store: sqlite3.Connection) -> None:
     ipos = ipo_store.list_ipos(store)
-    victim = next(i for i in ipos if i.apply_date and i.apply_date.year == 2023 and i.has_outcome)
+    victim = next(i for i in ipos if i.apply_date and i.apply_date.year == 2023 and i.first_day_return_pct is not None)
     assert victim.listing_date is not None
     before = _by_code(wf.walk_forward(fx.factor_rows(ipos), SPEC))
     after = _by_code(wf.walk_forward(fx.factor_rows(_perturbed(ipos, victim.code, 500.0)), SPEC))
@@ -51,7 +51,9 @@ def test_predict_ipo_ignores_outcomes_listed_on_or_after_t(config: Config, store
     assert target.apply_date is not None
     settings = SubscriberSettings(capital_cny=1e6, annual_rate=0.05, min_probability=0.5)
     first = modeling.predict_ipo(config, store, target, settings)
-    later = [i for i in ipos if i.listing_date and i.listing_date >= target.apply_date and i.has_outcome]
+    later = [
+        i for i in ipos if i.listing_date and i.listing_date >= target.apply_date and i.first_day_return_pct is not None
+    ]
     changed = [dataclasses.replace(i, first_day_return_pct=-99.0, online_winning_rate_pct=50.0) for i in later]
     with db.transaction(store):
         ipo_store.upsert_ipos(store, changed, source="test", now=FIXED_NOW)
