@@ -22,11 +22,10 @@ from reportbot.domain import (
     IPO_DATE_FIELDS,
     IPO_FIELDS,
     IPO_NUMBER_FIELDS,
-    SEGMENT_BSE,
-    SEGMENT_SELECT,
     Ipo,
 )
 from reportbot.errors import DataError
+from reportbot.kinds import Segment
 from reportbot.marketdata import MarketPoint
 
 SOURCE_NAME = "bundled"
@@ -36,7 +35,7 @@ BSE50_POINTS_FILE = "bse50_points_from_news.csv"
 MARKET_POINTS_FILE = "bse_market_anchor_points.csv"
 POINTS_SOURCE_NAME = "bundled_points"
 _CODE_920 = re.compile(r"920 code (920\d{3})")
-_SEGMENTS = {"BSE_IPO": SEGMENT_BSE, "NEEQ_select_layer_public_offering": SEGMENT_SELECT}
+_SEGMENTS = {"BSE_IPO": Segment.BSE, "NEEQ_select_layer_public_offering": Segment.NEEQ_SELECT}
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def parse_main_row(row: dict[str, str], where: str) -> Ipo:
     match = _CODE_920.search(row.get("notes", ""))
     if row.get("code_type") == "legacy_83_87_43" and match:
         legacy, code = code, match.group(1)
-    values.update(code=code, legacy_code=legacy, segment=SEGMENT_BSE)
+    values.update(code=code, legacy_code=legacy, segment=Segment.BSE)
     return _typed(values, where, code)
 
 
