@@ -40,6 +40,7 @@ def serve(app: AppContext, no_bot: bool) -> None:
     bot = None if no_bot else _bot_application(app.config)
     service = scheduler.Service(app.config, now=app.now)
     try:
+        db.check_integrity(app.config.paths.database)  # every page, once per start (not on every open)
         service.start()
     except DataError as exc:
         jobs.JobRunner(app.config, (), now=app.now).notify_admins(

@@ -89,14 +89,3 @@ def test_bundled_reload_never_overwrites_a_live_value(store: sqlite3.Connection)
         "SELECT kept_source, other_source FROM source_conflicts WHERE code = '920169' AND field = 'issue_price'"
     ).fetchall()
     assert [tuple(r) for r in logged] == [("em_issueinfo", "bundled")]
-
-
-def test_a_run_left_running_by_a_dead_process_becomes_interrupted(store: sqlite3.Connection) -> None:
-    from reportbot.store import runs
-
-    dead = runs.start_run(store, "alerts-eve", kind="scheduled", now=fixed_now(), host="h", pid=4_000_000)
-    alive = runs.start_run(store, "refresh", kind="scheduled", now=fixed_now(), host="h", pid=1)
-    ended = runs.mark_interrupted(store, host="h", alive=lambda pid: pid == 1, now=fixed_now())
-    assert [r.id for r in ended] == [dead]
-    outcomes = dict(store.execute("SELECT id, outcome FROM job_runs WHERE id IN (?, ?)", (dead, alive)).fetchall())
-    assert outcomes == {dead: "interrupted", alive: "running"}
