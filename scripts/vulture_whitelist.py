@@ -27,13 +27,20 @@ _.tableVersion
 _.maxZones
 _.string
 
-# Columns of the ipos table (built from the Ipo fields) that the bundled dataset fills and the store keeps.
+# Columns the store keeps from the data (store/records.py and the ipos table write every field of a
+# record) that no report reads yet.
 _.name_aliases
 _.first_day_avg_price
 _.day2_close
 _.day3_close
 _.csrc_industry_code
 _.industry_sub_custom
+_.financing_balance  # MarginBalance
+_.total_cap  # StockQuote
+_.float_cap  # StockQuote
+_.total_shares  # ListedCompany
+_.float_shares  # ListedCompany
+_.region  # ListedCompany
 
 # The plain write path (no provenance, no conflict log) that tests and bench/ build stores with; the
 # fetch and bundled-load paths go through store.merge.
