@@ -123,18 +123,22 @@ def _result(source: str, index: int, page: RawPage, received: int) -> dict[str, 
     return result
 
 
-def parse_ipo_report(
-    source: str, pages: Sequence[RawPage], required: tuple[str, ...], parse_row: Callable[[Record], Ipo]
-) -> Parsed:
-    """Validated IPO records of a report keyed on ``SECURITY_CODE``; exact repeats (paging drift) dropped.
+def ipo_report_parser(
+    source: str, required: tuple[str, ...], parse_row: Callable[[Record], Ipo]
+) -> Callable[[Sequence[RawPage]], Parsed]:
+    """The ``parse`` of a report of IPO rows keyed on ``SECURITY_CODE``: every row through ``parse_row``.
 
-    Raises:
-        SourceError: naming the page, row, field and value of the first bad row.
+    The parser raises SourceError naming the page, row, field and value of the first bad row; exact
+    repeats (paging drift) are dropped.
     """
-    ipos = [
-        parse_row(Record(source, row, required, label, "SECURITY_CODE")) for label, row in report_rows(source, pages)
-    ]
-    return Parsed(ipos=unique_ipos(source, ipos))
+
+    def parse(pages: Sequence[RawPage]) -> Parsed:
+        rows = report_rows(source, pages)
+        return Parsed(
+            ipos=unique_ipos(source, [parse_row(Record(source, r, required, at, "SECURITY_CODE")) for at, r in rows])
+        )
+
+    return parse
 
 
 def is_incremental(url: str) -> bool:

@@ -7,12 +7,10 @@ must carry the BSE market code; a row of another market means the filter was ign
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from reportbot.config import SourcesConfig
 from reportbot.domain import Ipo
-from reportbot.sources.base import Feed, FetchRequest, Parsed
-from reportbot.sources.eastmoney import fetch_report, parse_ipo_report, report_params, since_filter
+from reportbot.sources.base import Feed, FetchRequest
+from reportbot.sources.eastmoney import fetch_report, ipo_report_parser, report_params, since_filter
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import Record, check_first_day_return, check_order, check_ratio
 
@@ -39,11 +37,6 @@ def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) ->
         "filter": since_filter("APPLY_DATE", request.since, f'(TRADE_MARKET_CODE="{BSE_MARKET}")'),
     }
     return fetch_report(client, settings, NAME, params)
-
-
-def parse(pages: Sequence[RawPage]) -> Parsed:
-    """Validated IPO records (raises SourceError naming the field and value)."""
-    return parse_ipo_report(NAME, pages, REQUIRED, parse_row)
 
 
 def parse_row(rec: Record) -> Ipo:
@@ -101,6 +94,8 @@ def _issue_shares_wan(rec: Record, online: float | None) -> float | None:
         raise rec.error("ISSUE_NUM", total, f"smaller than the online tranche {online:g} shares (not in 万股?)")
     return total
 
+
+parse = ipo_report_parser(NAME, REQUIRED, parse_row)  # validated IPO records, or SourceError naming the field
 
 SOURCE = Feed(
     name=NAME,

@@ -6,14 +6,13 @@ the bundled data's units (万股, 万元, 亿元, percent).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from reportbot.config import SourcesConfig
 from reportbot.domain import Ipo
 from reportbot.kinds import BSE_OPENING, Segment
-from reportbot.sources.base import Feed, FetchRequest, Parsed
-from reportbot.sources.eastmoney import fetch_report, parse_ipo_report, report_params, since_filter
+from reportbot.sources.base import Feed, FetchRequest
+from reportbot.sources.eastmoney import fetch_report, ipo_report_parser, report_params, since_filter
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import Record, check_first_day_return, check_order, check_ratio
 
@@ -39,11 +38,6 @@ def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) ->
     if flt := since_filter("APPLY_DATE", request.since):
         params["filter"] = flt
     return fetch_report(client, settings, NAME, params)
-
-
-def parse(pages: Sequence[RawPage]) -> Parsed:
-    """Validated IPO records (raises SourceError naming the field and value)."""
-    return parse_ipo_report(NAME, pages, REQUIRED, parse_row)
 
 
 def parse_row(rec: Record) -> Ipo:
@@ -106,6 +100,8 @@ def _subscription(rec: Record, price: float | None) -> tuple[float | None, ...]:
     check_ratio(rec, "ONLINE_ISSUE_LWR", rate, implied, tolerance=0.1, unit="percent")
     return cap, top, online, valid_amount, rate
 
+
+parse = ipo_report_parser(NAME, REQUIRED, parse_row)  # validated IPO records, or SourceError naming the field
 
 SOURCE = Feed(
     name=NAME,
