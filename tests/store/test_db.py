@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,8 +14,6 @@ from reportbot.cli import cli
 from reportbot.errors import DataError
 from reportbot.store import db
 from tests.conftest import fixed_now
-
-REPO = Path(__file__).parents[2]
 
 
 def _config(tmp: Path) -> Path:
@@ -74,12 +70,11 @@ def test_truncated_database_run_reports_to_the_admins(tmp_path: Path) -> None:
 def test_serve_on_a_damaged_database_tells_the_admins_and_exits(tmp_path: Path) -> None:
     database = _filled(tmp_path)
     database.write_bytes(database.read_bytes()[:8192])
-    cmd = [sys.executable, "-m", "reportbot", "--config", str(_config(tmp_path)), "serve", "--no-bot"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1].startswith(f"Error: database {database} is damaged")
-    assert "服务无法启动" in done.stderr  # the admin message (logged: no admin chats configured)
-    assert "Traceback" not in done.stderr
+    code, out = _cli(tmp_path, "serve", "--no-bot")
+    assert code == 1
+    assert out.strip().splitlines()[-1].startswith(f"Error: database {database} is damaged")
+    assert "服务无法启动" in out  # the admin message (logged: no admin chats configured)
+    assert "Traceback" not in out
 
 
 @pytest.mark.parametrize("damage", ["empty", "vanished"])
