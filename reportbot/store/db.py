@@ -99,8 +99,10 @@ def _quick_check(conn: sqlite3.Connection) -> str | None:
     """The first problem SQLite's ``quick_check`` finds, or None for an intact file."""
     try:
         rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.DatabaseError as exc:  # too damaged to even walk the pages
-        return str(exc)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") not in DAMAGE:  # e.g. locked: not a verdict on the file
+            raise
+        return str(exc)  # too damaged to even walk the pages
     return None if rows == ["ok"] else str(rows[0])
 
 
