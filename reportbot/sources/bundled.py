@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +46,7 @@ class BundledData:
     as_of: date | None
 
 
-def data_dir() -> Path:
-    """Directory of the bundled data files inside the installed package."""
-    return Path(str(resources.files("reportbot") / "data"))
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # reportbot/data, installed with the package
 
 
 def load_bundled(directory: Path | None = None) -> BundledData:
@@ -58,7 +55,7 @@ def load_bundled(directory: Path | None = None) -> BundledData:
     Raises:
         DataError: a file is missing or a value does not parse (names file, code, field and value).
     """
-    directory = directory or data_dir()
+    directory = directory or DATA_DIR
     main_path, extra_path = directory / IPOS_FILE, directory / EXTRA_FILE
     digest = hashlib.sha256()
     rows_main = _read_csv(main_path, digest)
@@ -143,7 +140,7 @@ def load_market_points(directory: Path | None = None) -> BundledPoints:
     Raises:
         DataError: a file is missing or a value does not parse (names file, date, field and value).
     """
-    directory = directory or data_dir()
+    directory = directory or DATA_DIR
     digest = hashlib.sha256()
     points: list[MarketPoint] = []
     for row in _read_csv(directory / BSE50_POINTS_FILE, digest):

@@ -61,7 +61,7 @@ def test_none_never_erases_a_value(store: sqlite3.Connection) -> None:
 
 
 def test_bad_bundled_value_names_file_code_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    src = bundled.data_dir()
+    src = bundled.DATA_DIR
     for name in (bundled.IPOS_FILE, bundled.EXTRA_FILE):
         (tmp_path / name).write_bytes((src / name).read_bytes())
     path = tmp_path / bundled.IPOS_FILE
