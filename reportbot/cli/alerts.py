@@ -6,7 +6,6 @@ from datetime import date
 
 import click
 
-from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
 from reportbot.pipeline import alerting, delivery
 from reportbot.pipeline.delivery_common import DeliverySummary
@@ -29,7 +28,7 @@ def alerts() -> None:
 def preview_cmd(app: AppContext, as_of: date | None, latest: bool) -> None:
     """Print the alerts subscribers would get for IPOs subscribing on the next trading day."""
     if latest:
-        as_of = pipeline.latest_alert_eve(app.config, app.store())
+        as_of = alerting.latest_alert_eve(app.config, app.store())
     as_of = as_of or app.now().date()
     preview = alerting.preview_alerts(app.config, app.store(), as_of)
     if not preview.texts:
