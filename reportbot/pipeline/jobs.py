@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from reportbot.config import Config
-from reportbot.kinds import Clock, Month, RunOutcome, Segment
+from reportbot.kinds import Clock, Event, Month, RunOutcome, Segment
 from reportbot.pipeline.delivery_common import DeliverySummary
 from reportbot.pipeline.manage import data_as_of
 from reportbot.store import db
@@ -70,7 +70,7 @@ def refresh(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     return JobResult.from_parts(text, failures, len(ok), zh)
 
 
-def _alerts(config: Config, conn: sqlite3.Connection, now: Clock, event: str) -> JobResult:
+def _alerts(config: Config, conn: sqlite3.Connection, now: Clock, event: Event) -> JobResult:
     from reportbot.pipeline import delivery  # Telegram: only for a job that sends
 
     result = _delivery_result(delivery.send_alerts(config, conn, now, event=event))
@@ -79,22 +79,22 @@ def _alerts(config: Config, conn: sqlite3.Connection, now: Clock, event: str) ->
 
 def alerts_eve(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     """The evening alert before each subscription day."""
-    return _alerts(config, conn, now, "eve")
+    return _alerts(config, conn, now, Event.EVE)
 
 
 def alerts_morning(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     """The morning alert on each subscription day."""
-    return _alerts(config, conn, now, "morning")
+    return _alerts(config, conn, now, Event.MORNING)
 
 
 def alerts_result(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     """The alert on each result day."""
-    return _alerts(config, conn, now, "result")
+    return _alerts(config, conn, now, Event.RESULT)
 
 
 def alerts_listing(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
     """The alert on each listing day."""
-    return _alerts(config, conn, now, "listing")
+    return _alerts(config, conn, now, Event.LISTING)
 
 
 def monthly_report(config: Config, conn: sqlite3.Connection, now: Clock) -> JobResult:
