@@ -72,23 +72,6 @@ def model_report(config: Config, conn: sqlite3.Connection, as_of: date | None = 
     return stored_model(config, conn, as_of).report()
 
 
-def predict_ipo(
-    config: Config,
-    conn: sqlite3.Connection,
-    ipo: Ipo,
-    settings: SubscriberSettings,
-    as_of: date | None = None,
-    *,
-    published: bool = False,
-) -> Prediction:
-    """The model's view of ``ipo`` before its T (see :meth:`Forecaster.predict`), on the stored records.
-
-    Raises:
-        ModelError: the IPO has no subscription day, or too few outcomes were known before it.
-    """
-    return stored_model(config, conn, as_of, extra=ipo).predict(ipo, settings, published=published)
-
-
 def explain_ipo(config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings) -> Explanation:
     """Prediction plus the fitted coefficients behind it (for ``reportbot model explain``)."""
     return stored_model(config, conn, extra=ipo).forecaster().explain(ipo, settings)

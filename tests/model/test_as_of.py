@@ -39,7 +39,7 @@ def test_model_report_as_of_a_day_sees_no_later_outcome(config: Config, store: s
 def _brief(config: Config, store: sqlite3.Connection, code: str, reason: str = "") -> brief.IpoBrief:
     ipo = find_ipo(store, code)
     settings = default_settings(config)
-    pred = modeling.predict_ipo(config, store, ipo, settings) if not reason else None
+    pred = modeling.stored_model(config, store, extra=ipo).predict(ipo, settings) if not reason else None
     return brief.build_brief(
         ipo,
         calendar_for(config),

@@ -68,7 +68,7 @@ def test_model_report_covers_every_known_outcome_after_min_train(config: Config,
 def test_contributions_sum_to_the_prediction(config: Config, store: sqlite3.Connection) -> None:
     ipo = find_ipo(store, "920025")
     settings = SubscriberSettings(capital_cny=50_000, annual_rate=0.03, min_probability=0.6)
-    p = modeling.predict_ipo(config, store, ipo, settings)
+    p = modeling.stored_model(config, store, extra=ipo).predict(ipo, settings)
     assert p.code == "920025" and p.apply_date == date(2026, 9, 14)
     # contributions are on the log scale: they sum to log(1 + the predicted median)
     assert sum(v for _, v in p.contributions) == pytest.approx(math.log1p(p.predicted_return_pct / 100))
@@ -161,4 +161,5 @@ def test_predict_ipo_matches_the_walk_forward(config: Config, store: sqlite3.Con
     report = modeling.model_report(config, store)
     settings = default_settings(config)
     for past in (report.predictions[0], report.predictions[100], report.predictions[-1]):
-        assert modeling.predict_ipo(config, store, find_ipo(store, past.code), settings) == past
+        ipo = find_ipo(store, past.code)
+        assert modeling.stored_model(config, store, extra=ipo).predict(ipo, settings) == past
