@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import TZ, Ipo, SubscriberSettings
+from reportbot.domain import TZ, SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
 from reportbot.kinds import Clock, Month, Segment
 from reportbot.model.defaults import default_settings
@@ -19,7 +19,7 @@ from reportbot.pipeline.manage import open_store
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
-from reportbot.summary import alert
+from reportbot.summary import alert, listed
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_CLOSE = time(15, 0)  # BSE online subscription closes at 15:00 on T (Beijing time)
@@ -89,7 +89,7 @@ class BotService:
             return f"{ipo.name}（{ipo.code}）：申购日期{zhfmt.MISSING}，无法计算资金冻结与建议。"
         now = self.now()
         if ipo.listing_date is not None and ipo.listing_date <= now.date():
-            return listed_brief(ipo)
+            return listed.listed_brief(ipo)
         settings = self._settings_or_default(chat_id)
         if ipo.apply_date < now.date() or (ipo.apply_date == now.date() and now.time() >= SUBSCRIPTION_CLOSE):
             # subscription has closed: the result-day view (allocation, predicted move), no 申购 advice
@@ -114,27 +114,6 @@ class BotService:
             return report.render_monthly(self.config, self.conn, self.now, month)[0]
         except NoDataError:
             return None
-
-
-def listed_brief(ipo: Ipo) -> str:
-    """A listed IPO: its actual outcome, and no subscription advice (the subscription is over)."""
-    missing = f"{zhfmt.MISSING}（数据源未提供）"
-    close = f"{zhfmt.num(ipo.first_day_close)} 元" if ipo.first_day_close is not None else missing
-    ret = zhfmt.pct(ipo.first_day_return_pct, 1, signed=True) if ipo.first_day_return_pct is not None else missing
-    rate = zhfmt.pct(ipo.online_winning_rate_pct, 4) if ipo.online_winning_rate_pct is not None else missing
-    price = f"{zhfmt.num(ipo.issue_price)} 元" if ipo.issue_price is not None else missing
-    return "\n".join(
-        [
-            "【北交所新股·已上市】",
-            f"{ipo.name}（{ipo.code}）",
-            f"申购日：{zhfmt.day_week(ipo.apply_date)}；上市日：{zhfmt.day_week(ipo.listing_date)}",
-            f"发行价：{price}",
-            f"首日收盘价：{close}",
-            f"首日涨跌幅：{ret}",
-            f"网上中签率：{rate}",
-            "该股已上市，申购已结束，不再给出申购建议。",
-        ]
-    )
 
 
 def backend_for(config: Config) -> BotService:
