@@ -19,7 +19,7 @@ from reportbot.config import Config
 from reportbot.domain import Ipo, ModelReport, Prediction, SubscriberSettings
 from reportbot.errors import ModelError
 from reportbot.model.defaults import default_settings
-from reportbot.pipeline import report_cache
+from reportbot.store import cache as report_cache
 from reportbot.store import pointintime as pit
 from reportbot.store import snapshot
 from reportbot.tradingcal import TradingCalendar, calendar_for

@@ -20,10 +20,10 @@ from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.kinds import Clock, Month
 from reportbot.model.defaults import default_settings
-from reportbot.pipeline import report_cache
 from reportbot.pipeline.modeling import CachedModel
 from reportbot.render import html
 from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont, find_cjk_font, prepare_font
+from reportbot.store import cache as report_cache
 from reportbot.store import snapshot
 from reportbot.summary import brief as brief_view
 from reportbot.summary import bse_market, market_stats, monthly
