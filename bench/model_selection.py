@@ -12,10 +12,10 @@ import dataclasses
 import sys
 from datetime import datetime
 
-from reportbot import pipeline
 from reportbot.config import load_config
 from reportbot.domain import TZ
-from reportbot.pipeline import modeling
+from reportbot.model import evaluation, forecasts
+from reportbot.pipeline import manage, modeling
 
 HALFLIVES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
 BASE = (
@@ -30,7 +30,7 @@ BASE = (
 def main() -> None:
     """Print the development-sample figures of every candidate, best MAE ratio first."""
     config = load_config()
-    conn = pipeline.open_store(config, lambda: datetime.now(TZ))
+    conn = manage.open_store(config, lambda: datetime.now(TZ))
     rows = []
     for halflife in HALFLIVES:
         for with_pe in (False, True):
@@ -38,8 +38,8 @@ def main() -> None:
             model = dataclasses.replace(config.model, factors=factors, recent_halflife_days=halflife)
             print(f"fitting half-life {halflife} days, PE {'on' if with_pe else 'off'} ...", file=sys.stderr)
             report = modeling.model_report(dataclasses.replace(config, model=model), conn)
-            dev = next(e for e in report.evaluations if e.sample == modeling.SAMPLE_DEV)
-            base = next(b for b in dev.baselines if b.name == modeling.BASELINE_RECENT)
+            dev = next(e for e in report.evaluations if e.sample == forecasts.SAMPLE_DEV)
+            base = next(b for b in dev.baselines if b.name == evaluation.BASELINE_RECENT)
             ratio = (dev.model.mae_pct or 0) / (base.mae_pct or 1)
             rows.append((ratio, halflife, with_pe, dev.model))
     print("development sample (T <= 2025-06-30), out of sample:")

@@ -33,12 +33,15 @@ from pathlib import Path
 import weasyprint
 import weasyprint.pdf.fonts as wp_fonts
 
-from reportbot import pipeline
 from reportbot.config import load_config
 from reportbot.domain import TZ
-from reportbot.pipeline import reports
+from reportbot.kinds import Month
+from reportbot.pipeline import manage
+from reportbot.pipeline import report as report_case
 from reportbot.render import pdf
+from reportbot.render.fonts import CjkFont
 from reportbot.render.pdf import local_fetcher
+from reportbot.store import snapshot
 
 TARGET_COLD_S = 3.0
 TARGET_PDF_S = 0.8
@@ -111,9 +114,17 @@ def bench_commands(config_path: Path, month: str, runs: int) -> tuple[float, flo
 def bench_pdf(config_path: Path, month: str, runs: int) -> None:
     """HTML→PDF: reportbot's set-up against stock WeasyPrint under both subsetting paths."""
     config = load_config(config_path, env={})
-    conn = pipeline.open_store(config, fixed_now)
-    ours = reports.monthly_html(config, conn, fixed_now, month)
-    stock = reports.monthly_html(config, conn, fixed_now, month, stock_font=True)
+    conn = manage.open_store(config, fixed_now)
+    cal = report_case.trading_calendar(config)
+    snap = snapshot.read_month(conn, cal, Month.parse(month))
+    report = report_case.monthly_report(config, snap, cal, fixed_now)
+    font = report_case.report_font(config)
+    charts = report_case.monthly_charts(config, report, font, snap.base)
+    ours = report_case.render_monthly_html(config, report, font, charts)
+    # stock WeasyPrint: the system font family by name, found through fontconfig (no @font-face)
+    stock = report_case.render_monthly_html(
+        config, report, CjkFont(font.path, config.fonts.family), charts, font_face=False
+    )
     out = Path(tempfile.mkdtemp()) / "bench.pdf"
     base = config.paths.output_dir
 
@@ -157,7 +168,7 @@ def main() -> None:
     font_cache = load_config(None, env={}).fonts.cache_dir.resolve()
     with tempfile.TemporaryDirectory() as tmp_name:
         config_path = write_config(Path(tmp_name), font_cache)
-        reports.report_font(load_config(config_path, env={}))  # prepared once per machine
+        report_case.report_font(load_config(config_path, env={}))  # prepared once per machine
         bench_commands(config_path, args.month, args.runs)
         bench_pdf(config_path, args.month, args.runs)
     one, five, _ = os.getloadavg()

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from reportbot.config import Config
 from reportbot.errors import NotifyError
+from reportbot.kinds import Clock
 from reportbot.notify import telegram as tg
 from reportbot.notify import webhooks
 from reportbot.notify.base import DeliveryResult
-from reportbot.pipeline import Clock
 from reportbot.pipeline.delivery_common import run_coroutine
 from reportbot.store import db
 from reportbot.store import deliveries as ledger

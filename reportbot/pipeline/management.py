@@ -6,11 +6,12 @@ import sqlite3
 from pathlib import Path
 
 from reportbot.config import Config
+from reportbot.kinds import Clock, Month
 from reportbot.notify import email
 from reportbot.notify import telegram as tg
 from reportbot.notify.base import DeliveryResult
-from reportbot.pipeline import Clock, render_monthly
 from reportbot.pipeline.delivery_common import DeliverySummary, delivery_lock, run_coroutine
+from reportbot.pipeline.report import render_monthly
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 
@@ -23,7 +24,7 @@ def deliver_monthly_report(
     Raises:
         NoDataError: no listings to report on.
     """
-    paths = render_monthly(config, conn, now, month)
+    paths = render_monthly(config, conn, now, Month.parse(month) if month else None)
     pdf = paths[0]
     month = month or pdf.stem.removeprefix("bse-monthly-")
     with delivery_lock(config, "monthly"):

@@ -3,7 +3,7 @@
 PNG rather than SVG: WeasyPrint draws SVG in Python node by node (each label laid out by Pango), which
 cost about 40 % of the monthly report's HTML→PDF time; an embedded bitmap costs almost nothing, keeps the
 PDF under 400 KiB and prints sharply enough at the charts' size. Charts are cached by their inputs
-(``reportbot.pipeline.report_cache``), so matplotlib is imported only when a chart's data change.
+(``reportbot.store.cache``), so matplotlib is imported only when a chart's data change.
 """
 
 from __future__ import annotations

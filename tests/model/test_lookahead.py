@@ -50,14 +50,14 @@ def test_predict_ipo_ignores_outcomes_listed_on_or_after_t(config: Config, store
     target = next(i for i in ipos if i.apply_date and i.apply_date.year == 2024)
     assert target.apply_date is not None
     settings = SubscriberSettings(capital_cny=1e6, annual_rate=0.05, min_probability=0.5)
-    first = modeling.predict_ipo(config, store, target, settings)
+    first = modeling.stored_model(config, store, extra=target).predict(target, settings)
     later = [
         i for i in ipos if i.listing_date and i.listing_date >= target.apply_date and i.first_day_return_pct is not None
     ]
     changed = [dataclasses.replace(i, first_day_return_pct=-99.0, online_winning_rate_pct=50.0) for i in later]
     with db.transaction(store):
         ipo_store.upsert_ipos(store, changed, source="test", now=FIXED_NOW)
-    second = modeling.predict_ipo(config, store, target, settings)
+    second = modeling.stored_model(config, store, extra=target).predict(target, settings)
     assert second == first
     assert second.actual_return_pct == target.first_day_return_pct  # the target's own outcome is shown, not used
 

@@ -11,9 +11,9 @@ import pytest
 from reportbot.config import Config
 from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.notify.telegram import MAX_MESSAGE_CHARS, split_text
-from reportbot.pipeline import calendar_for
 from reportbot.pipeline.delivery import AlertComposer
 from reportbot.summary import alert
+from reportbot.tradingcal import calendar_for
 
 IPO = Ipo(
     code="920999",

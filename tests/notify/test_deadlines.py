@@ -7,9 +7,10 @@ from datetime import date, datetime, time
 
 from reportbot.config import Config
 from reportbot.domain import TZ
-from reportbot.pipeline import calendar_for, deadlines
+from reportbot.pipeline import deadlines
 from reportbot.schedule.scheduler import build_trigger, load_specs
 from reportbot.store import db
+from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
 
 

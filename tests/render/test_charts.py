@@ -10,12 +10,12 @@ from PIL import Image
 
 from reportbot.config import Config
 from reportbot.domain import BacktestRow
-from reportbot.pipeline import reports
+from reportbot.pipeline import report as report_case
 from reportbot.render import charts, fonts
 
 
 def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
-    font = reports.report_font(config)
+    font = report_case.report_font(config)
     start = date(2026, 7, 1)
     series = [(start + timedelta(days=i), 1000.0 + 3 * i) for i in range(60)]
     rows = [

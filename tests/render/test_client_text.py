@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
-from reportbot.pipeline import reports
+from reportbot.kinds import Month
+from reportbot.pipeline import manage
+from reportbot.pipeline import report as report_case
+from reportbot.store import snapshot
 from reportbot.summary import ranking
+from reportbot.summary.report import MonthlyReport
 from tests.conftest import fixed_now
 
 MONTHS = ("2022-06", "2025-04", "2026-08")
@@ -41,16 +44,16 @@ def _config_keys(cls: type = Config) -> set[str]:
 
 @pytest.fixture(scope="module")
 def conn(session_config: Config) -> sqlite3.Connection:
-    return pipeline.open_store(session_config, fixed_now)
+    return manage.open_store(session_config, fixed_now)
 
 
 @pytest.fixture(scope="module")
 def pdf_texts(session_config: Config, conn: sqlite3.Connection) -> dict[str, str]:
     out = {}
     for month in MONTHS:
-        pdf = reports.render_monthly(session_config, conn, fixed_now, month)[0]
+        pdf = report_case.render_monthly(session_config, conn, fixed_now, Month.parse(month))[0]
         out[month] = _text(pdf)
-    out["920580"] = _text(reports.render_ipo_brief(session_config, conn, fixed_now, "920580")[0])  # no prediction
+    out["920580"] = _text(report_case.render_ipo_brief(session_config, conn, fixed_now, "920580")[0])  # no prediction
     return out
 
 
@@ -81,8 +84,13 @@ def test_the_checks_can_fail() -> None:
     assert SECTION.findall("([model].min_train_size)") and "min_train_size" in _config_keys()
 
 
+def _monthly(config: Config, conn: sqlite3.Connection, month: Month) -> MonthlyReport:
+    cal = report_case.trading_calendar(config)
+    return report_case.monthly_report(config, snapshot.read_month(conn, cal, month), cal, fixed_now)
+
+
 def test_first_day_return_fall_is_a_headline(session_config: Config, conn: sqlite3.Connection) -> None:
-    report = reports.monthly_report(session_config, conn, fixed_now, "2026-08")
+    report = _monthly(session_config, conn, Month(2026, 8))
     heads = report.narrative.headlines
     fall = [h for h in heads if h.startswith("新股首日平均涨幅") and "回落至127.74%" in h]
     assert fall, heads  # mean first-day return 303.81 % → 127.74 %, the month's largest move
@@ -92,7 +100,7 @@ def test_first_day_return_fall_is_a_headline(session_config: Config, conn: sqlit
 
 
 def test_short_history_is_not_called_a_high(session_config: Config, conn: sqlite3.Connection) -> None:
-    report = reports.monthly_report(session_config, conn, fixed_now, "2022-06")  # 8 months after the opening
+    report = _monthly(session_config, conn, Month(2022, 6))  # 8 months after the opening
     text = " ".join([report.narrative.overview, *report.narrative.headlines])
     text += " ".join(b for d in (*report.narrative.drivers, *report.narrative.risks) for b in d.bullets)
     assert "历史高位" not in text and "历史低位" not in text and "分位" not in text
@@ -112,7 +120,7 @@ def test_market_figures_name_their_publisher_not_our_source_name() -> None:
     from datetime import date as _date
 
     from reportbot.marketdata import MarketFigure
-    from reportbot.pipeline import market_stats
+    from reportbot.summary import market_stats
     from reportbot.summary.market import build_market_view
 
     figures = [

@@ -11,9 +11,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from reportbot import pipeline, zhfmt
+from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.pipeline import reports
+from reportbot.kinds import Month
+from reportbot.pipeline import manage
+from reportbot.pipeline import report as report_case
 from tests.conftest import fixed_now
 from tests.render.test_monthly_html import SECTIONS
 
@@ -26,16 +28,16 @@ def _text(pdf: Path) -> str:
 def monthly(
     session_config: Config, weasyprint_warnings: list[logging.LogRecord]
 ) -> tuple[Path, str, sqlite3.Connection]:
-    conn = pipeline.open_store(session_config, fixed_now)
-    paths = pipeline.render_monthly(session_config, conn, fixed_now, "2026-08", write_html=True)
+    conn = manage.open_store(session_config, fixed_now)
+    paths = report_case.render_monthly(session_config, conn, fixed_now, Month(2026, 8), write_html=True)
     assert [p.suffix for p in paths] == [".pdf", ".html"]
     return paths[0], _text(paths[0]), conn
 
 
 @pytest.fixture(scope="module")
 def ipo_brief(session_config: Config, weasyprint_warnings: list[logging.LogRecord]) -> tuple[Path, str]:
-    conn = pipeline.open_store(session_config, fixed_now)
-    pdf = reports.render_ipo_brief(session_config, conn, fixed_now, "920059")[0]
+    conn = manage.open_store(session_config, fixed_now)
+    pdf = report_case.render_ipo_brief(session_config, conn, fixed_now, "920059")[0]
     return pdf, _text(pdf)
 
 
@@ -111,7 +113,7 @@ def test_report_ipo_command(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from reportbot.cli import cli
-    from tests.test_cli import _write_config
+    from tests.cli.test_cli import _write_config
 
     cfg = _write_config(tmp_path)
     result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "920201", "--html"])

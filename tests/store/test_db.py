@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reportbot import pipeline
 from reportbot.cli import cli
 from reportbot.errors import DataError
+from reportbot.pipeline import manage
 from reportbot.store import db
 from tests.conftest import fixed_now
 
@@ -31,7 +31,7 @@ def _config(tmp: Path) -> Path:
 def _filled(tmp: Path) -> Path:
     database = tmp / "db.sqlite3"
     conn = db.connect(database)
-    pipeline.ensure_bundled(conn, fixed_now)
+    manage.ensure_bundled(conn, fixed_now)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return database
@@ -64,7 +64,8 @@ def test_truncated_database_run_reports_to_the_admins(tmp_path: Path) -> None:
     admin: list[str] = []
     result = JobRunner(config, load_specs(config), now=fixed_now, admin=admin.append).run("health-summary")
     assert result.outcome == "failed" and "is damaged" in result.error
-    assert len(admin) == 1 and "任务 health-summary 失败" in admin[0] and "is damaged" in admin[0]
+    assert len(admin) == 1 and "任务 health-summary 失败" in admin[0] and "数据库无法打开或已损坏" in admin[0]
+    assert "is damaged" not in admin[0]  # the English detail: log and run record only
 
 
 def test_serve_on_a_damaged_database_tells_the_admins_and_exits(tmp_path: Path) -> None:

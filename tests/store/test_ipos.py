@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.errors import DataError
+from reportbot.pipeline import manage
 from reportbot.sources import bundled
 from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
@@ -33,8 +33,8 @@ def test_legacy_codes_are_rekeyed_to_920(store: sqlite3.Connection) -> None:
 
 def test_reload_changes_nothing(store: sqlite3.Connection) -> None:
     before = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
-    assert pipeline.ensure_bundled(store, fixed_now) is None  # same checksum: skipped
-    result = pipeline.ensure_bundled(store, fixed_now, force=True)
+    assert manage.ensure_bundled(store, fixed_now) is None  # same checksum: skipped
+    result = manage.ensure_bundled(store, fixed_now, force=True)
     assert result is not None and (result.inserted, result.updated, result.unchanged) == (0, 0, 349)
     after = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
     assert before == after
@@ -72,7 +72,7 @@ def test_bad_bundled_value_names_file_code_field(tmp_path) -> None:  # type: ign
 
 
 def test_database_path_comes_from_config(config: Config) -> None:
-    conn = pipeline.open_store(config, fixed_now)
+    conn = manage.open_store(config, fixed_now)
     conn.close()
     assert config.paths.database.is_file()
 
@@ -81,7 +81,7 @@ def test_bundled_reload_never_overwrites_a_live_value(store: sqlite3.Connection)
     live = Ipo(code="920169", name="七丰精工", issue_price=6.5)
     with db.transaction(store):
         merge.merge_ipos(store, [live], source="em_issueinfo", rank=merge.source_rank, now=fixed_now())
-    result = pipeline.ensure_bundled(store, fixed_now, force=True)
+    result = manage.ensure_bundled(store, fixed_now, force=True)
     assert result is not None and result.updated == 0 and result.conflicts == 0  # conflict already logged once
     ipo = ipo_store.get_ipo(store, "920169")
     assert ipo is not None and ipo.issue_price == 6.5
