@@ -64,8 +64,9 @@ def _bot_application(config: Config) -> Any:
     except ConfigError as exc:
         raise ConfigError(f"serve: {exc} (or pass --no-bot to run the scheduler alone)") from exc
     from reportbot.notify.bot import build_application  # telegram: only for serve with the bot
+    from reportbot.pipeline.botservice import backend_for
 
-    return build_application(config)
+    return build_application(config, backend_for(config))
 
 
 def _wait_for_signal() -> None:

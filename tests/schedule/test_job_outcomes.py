@@ -12,12 +12,12 @@ import time_machine
 
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import TZ
+from reportbot.kinds import DeliveryStatus
 from reportbot.pipeline.jobs import last_completed_month
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
 from reportbot.sources.registry import source_names
-from reportbot.store import deliveries as ledger
 from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
 from tests.sources.conftest import Feeds, feeds, live_config, server  # noqa: F401  # the local payload server
@@ -74,7 +74,9 @@ def test_monthly_job_reports_the_month_that_ended(tg_config: Config, tg_server: 
     ]
     conn = sqlite3.connect(config.paths.database)
     try:
-        items = sorted(r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (ledger.SENT,)))
+        items = sorted(
+            r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (DeliveryStatus.SENT,))
+        )
     finally:
         conn.close()
     assert items == ["report:2026-11", "report:2026-12"]
