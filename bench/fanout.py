@@ -28,7 +28,7 @@ import tempfile
 import time
 import tracemalloc
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from reportbot import pipeline  # noqa: E402
 from reportbot.config import Config, load_config  # noqa: E402
 from reportbot.domain import TZ, Ipo  # noqa: E402
+from reportbot.kinds import Event  # noqa: E402
 from reportbot.pipeline import deadlines  # noqa: E402
 from reportbot.store import db  # noqa: E402
 from reportbot.store import deliveries as ledger  # noqa: E402
@@ -217,9 +218,10 @@ def scenario_plan(work: Path, n: int, history: int) -> None:
     ):
         at = deadlines.latest_start(event, configured, n, rate, config.delivery.start_margin_s)
         start = datetime.combine(day, at, tzinfo=TZ)
-        end, ok = deadlines.fits(event, start, n, rate, cal)
+        end = start + timedelta(seconds=deadlines.send_duration_s(n, rate))
         limit = deadlines.deadline(event, day, cal)
         assert limit is not None
+        ok = end <= limit
         print(
             f"  {event:8s} configured {configured:%H:%M}, starts {at:%H:%M:%S}, ends {end:%m-%d %H:%M:%S}, "
             f"deadline {limit:%m-%d %H:%M}: {'in time' if ok else 'LATE'}, "
@@ -257,7 +259,7 @@ def _planner(work: Path, n: int, history: int) -> None:
         rows = ledger.sendable(conn, ("eve",), now=now())
     plan_s = time.perf_counter() - started
     started = time.perf_counter()
-    done = ledger.delivered_keys(conn, day, ("eve",))
+    done = ledger.delivered_keys(conn, day, (Event.EVE,))
     dry_s = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -59,7 +59,6 @@ class Limits:
     """What a channel accepts."""
 
     max_chars: int  # longer texts are split by the caller (``split_text``)
-    documents: bool = False  # whether it can carry a file
 
 
 class Notifier(Protocol):

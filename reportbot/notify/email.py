@@ -34,7 +34,7 @@ class EmailNotifier:
     """One SMTP session per message; a refused login or recipient is a failure, not an exception."""
 
     channel = Channel.EMAIL
-    limits = Limits(max_chars=1_000_000, documents=True)
+    limits = Limits(max_chars=1_000_000)
 
     def __init__(self, config: Config) -> None:
         """Check ``[smtp]`` and read the password.

@@ -84,7 +84,9 @@ def make_bot(config: Config, token: str) -> ExtBot[int]:
     # One request per 1/rate seconds, not ``rate`` at once: aiolimiter's bucket holds ``max_rate``
     # requests, so a bucket of 30 per second would burst 30 and trip Telegram's sliding window.
     limiter = AIORateLimiter(
-        overall_max_rate=1 if rate > 0 else 0, overall_time_period=1 / rate if rate > 0 else 0, max_retries=20
+        overall_max_rate=1 if rate > 0 else 0,
+        overall_time_period=1 / rate if rate > 0 else 0,
+        max_retries=MAX_RATE_LIMITED,
     )
     request = _WireRequest(
         connection_pool_size=max(8, t.send_concurrency + 4),
@@ -121,7 +123,7 @@ class TelegramNotifier:
     """Messages and documents to Telegram chats; :meth:`send` makes one attempt (429s aside)."""
 
     channel = Channel.TELEGRAM
-    limits = Limits(max_chars=MAX_MESSAGE_CHARS, documents=True)
+    limits = Limits(max_chars=MAX_MESSAGE_CHARS)
 
     def __init__(self, config: Config, *, token: str | None = None) -> None:
         """A bot for the configured token (or ``token``); call :meth:`start` before sending."""

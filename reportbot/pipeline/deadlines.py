@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from reportbot.config import Config
 from reportbot.domain import TZ
@@ -84,10 +84,3 @@ def scheduled_start(config: Config, conn: sqlite3.Connection, target: str, confi
         1 for c in channels if c != Channel.TELEGRAM
     )
     return latest_start(event, configured, recipients, pacing_rate(config), config.delivery.start_margin_s)
-
-
-def fits(event: Event, start: datetime, recipients: int, rate: float, cal: TradingCalendar) -> tuple[datetime, bool]:
-    """When a send started at ``start`` ends, and whether that is before the event's deadline."""
-    end = start + timedelta(seconds=send_duration_s(recipients, rate))
-    limit = deadline(event, start.date(), cal)
-    return end, limit is None or end <= limit

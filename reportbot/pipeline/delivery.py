@@ -197,11 +197,7 @@ def _describe(row: ledger.LedgerRow) -> str:
 
 def _dry_run(config: Config, conn: sqlite3.Connection, due: _Due, composer: AlertComposer) -> DeliverySummary:
     subscribers = sub_store.list_subscribers(conn, active_only=True)
-    done = {
-        (r.channel, r.recipient, r.event)
-        for r in ledger.list_rows(conn, event_date=due.as_of)
-        if r.status in (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT, DeliveryStatus.SENDING)
-    }
+    done = ledger.delivered_keys(conn, due.as_of, due.events)
     default = default_settings(config)
     targets = [(str(s.chat_id), s.settings) for s in subscribers] or [(DEFAULT_RECIPIENT, default)]
     console = ConsoleNotifier()
@@ -263,11 +259,6 @@ def resume(config: Config, conn: sqlite3.Connection, now: Clock) -> list[Deliver
         _tell_admins(config, summary)
         out.append(summary)
     return out
-
-
-def resume_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:
-    """:func:`resume` as one line per event resumed."""
-    return "; ".join(s.line() for s in resume(config, conn, now)) or "nothing to resume"
 
 
 def prune_job(config: Config, conn: sqlite3.Connection, now: Clock) -> str:

@@ -1,13 +1,10 @@
 """The delivery ledger: one row per channel × recipient × item (IPOs of one event, or a report) × event.
 
-A row is planned ``pending`` with the event's deadline and ends ``sent``, ``failed`` (with the reason and
+A row is planned ``pending`` with its event's deadline and ends ``sent``, ``failed`` (with the reason and
 whether a retry may help) or ``in_doubt``: the request may have reached the recipient (a read timeout, a
-connection reset after the request was sent, a process killed while it was on the wire). In-doubt rows
-are never resent automatically; ``reportbot alerts resend --in-doubt RUN`` does it on purpose.
-
-Right before each request leaves the process the sender commits the row as ``sending``; the answer
-moves it on. On restart a row still ``sending`` is in doubt at that part; any other row never reached
-the recipient past its ``parts_sent`` and is sent again.
+reset after the request was sent, a process killed with it on the wire), so it is never resent
+automatically. A row is committed ``sending`` right before each request leaves; one still ``sending``
+after a restart is in doubt at that part, any other is sent again from its ``parts_sent``.
 """
 
 from __future__ import annotations
@@ -99,12 +96,8 @@ class LedgerRow:
     run_id: int = 0
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
-
-
-def _iso_or_empty(value: datetime | None) -> str:
-    return "" if value is None else _iso(value)
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
 
 
 def _from_row(row: sqlite3.Row) -> LedgerRow:
@@ -134,7 +127,7 @@ def plan(conn: sqlite3.Connection, deliveries: Iterable[PlannedDelivery], *, now
         "INSERT OR IGNORE INTO deliveries (channel, recipient, item, event, event_date, deadline, status,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
         (
-            (d.channel, d.recipient, d.item, d.event, d.event_date.isoformat(), _iso_or_empty(d.deadline), stamp, stamp)
+            (d.channel, d.recipient, d.item, d.event, d.event_date.isoformat(), _iso(d.deadline), stamp, stamp)
             for d in deliveries
         ),
     )
@@ -210,6 +203,15 @@ def problems(conn: sqlite3.Connection, *, since: datetime, limit: int = 50) -> l
         " ORDER BY updated_at DESC, id DESC LIMIT ?"
     )
     return [_from_row(r) for r in conn.execute(sql, (_iso(since), limit))]
+
+
+def delivered_keys(conn: sqlite3.Connection, event_date: date, events: Sequence[Event]) -> set[tuple[str, ...]]:
+    """(channel, recipient, event) already sent, sending or in doubt on one event date (indexed; dry runs)."""
+    sql = (
+        f"SELECT channel, recipient, event FROM deliveries WHERE event_date = ? AND event IN ({_marks(events)})"
+        " AND status IN ('sent', 'in_doubt', 'sending')"
+    )
+    return {tuple(map(str, r)) for r in conn.execute(sql, (event_date.isoformat(), *events))}
 
 
 def prune(conn: sqlite3.Connection, before: datetime) -> int:

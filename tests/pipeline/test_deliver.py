@@ -36,6 +36,17 @@ def _subscribe(conn: sqlite3.Connection, *chat_ids: int) -> None:
             sub_store.subscribe(conn, chat, f"用户{chat}", SETTINGS, now=fixed_now())
 
 
+def _plan_eve(conn: sqlite3.Connection, *chat_ids: int) -> None:
+    """Subscribers with their 920288 eve rows planned, as a run leaves them before it sends."""
+    _subscribe(conn, *chat_ids)
+    due = [
+        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
+        for c in chat_ids
+    ]
+    with db.transaction(conn):
+        ledger.plan(conn, due, now=fixed_now())
+
+
 def test_due_alerts_cover_the_four_events(config: Config, store: sqlite3.Connection) -> None:
     due = {(e, i.code) for e, i in alerting.due_alerts(config, store, EVE)}
     assert due == {("eve", "920288")}
@@ -90,13 +101,7 @@ def test_restart_resumes_without_duplicates(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
     """State a killed run leaves behind: one row sent, one on the wire (in doubt), one pending."""
-    _subscribe(store, 41, 42, 43)
-    due = [
-        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
-        for c in (41, 42, 43)
-    ]
-    with db.transaction(store):
-        ledger.plan(store, due, now=fixed_now())
+    _plan_eve(store, 41, 42, 43)
     first, second, _ = ledger.list_rows(store)
     ledger.mark_sending(store, first.id, 1, now=fixed_now())
     ledger.mark_part_sent(store, first.id, 1, 1, now=fixed_now())
@@ -170,13 +175,7 @@ def test_a_row_left_sending_is_in_doubt_and_a_retracted_one_is_sent(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
     """A killed run's ledger: 81 was on the wire (sending), 82's only attempt got a 5xx (pending), 83 never left."""
-    _subscribe(store, 81, 82, 83)
-    due = [
-        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
-        for c in (81, 82, 83)
-    ]
-    with db.transaction(store):
-        ledger.plan(store, due, now=fixed_now())
+    _plan_eve(store, 81, 82, 83)
     ids = {r.recipient: r.id for r in ledger.list_rows(store)}
     ledger.mark_sending(store, ids["81"], 1, now=fixed_now())
     ledger.mark_sending(store, ids["82"], 1, now=fixed_now())

@@ -146,12 +146,12 @@ def test_pending_rows_resume_before_the_deadline_and_expire_after(
     ]
     with db.transaction(store):
         ledger.plan(store, planned[:2], now=EVE_NOW())
-    delivery.resume_job(tg_config, store, clock(2026, 8, 17, 8, 30))  # Monday morning, before 09:15
+    delivery.resume(tg_config, store, clock(2026, 8, 17, 8, 30))  # Monday morning, before 09:15
     assert sorted(m.chat_id for m in tg_server.sent()) == [600, 601]
     with db.transaction(store):
         ledger.plan(store, planned[2:], now=EVE_NOW())
-    result = delivery.resume_job(tg_config, store, clock(2026, 8, 17, 9, 20))  # too late for the eve alert
-    assert "expired 2" in result
+    [result] = delivery.resume(tg_config, store, clock(2026, 8, 17, 9, 20))  # too late for the eve alert
+    assert result.expired == 2 and "expired 2" in result.line()
     assert sorted(m.chat_id for m in tg_server.sent() if 600 <= m.chat_id < 700) == [600, 601]
     [notice] = tg_server.messages_to(901)
     assert "已过截止时间、不再发送的会话：602、603" in (notice.text or "")
