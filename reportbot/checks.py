@@ -38,7 +38,6 @@ RANGES: dict[str, tuple[float, float | None, bool]] = {
     "telegram.max_messages_per_second": (0, 1000, True),
     "telegram.timeout_s": (0, None, False),
     "telegram.send_concurrency": (1, 1000, True),
-    "telegram.send_processes": (1, 64, True),
     "telegram.max_attempts": (1, 100, True),
     "smtp.port": (1, 65535, True),
     "smtp.timeout_s": (0, None, False),

@@ -115,7 +115,6 @@ class TelegramConfig:
     per_chat_interval_s: float = 1.0
     timeout_s: float = 10.0
     send_concurrency: int = 8
-    send_processes: int = 1
     max_attempts: int = 8
     backoff_s: float = 1.0
 

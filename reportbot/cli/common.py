@@ -12,8 +12,8 @@ import click
 from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.errors import ReportbotError
-from reportbot.store.db import DAMAGE, damaged
 from reportbot.kinds import Clock, Month
+from reportbot.store.db import DAMAGE, damaged
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

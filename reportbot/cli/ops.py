@@ -25,7 +25,7 @@ from reportbot.store import runs as run_store
 from reportbot.tradingcal import calendar_end_warning, calendar_for
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from reportbot.notify.bot import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def serve(app: AppContext, no_bot: bool) -> None:
         service.stop()
 
 
-def _bot_application(app: AppContext) -> Application:  # type: ignore[type-arg]
+def _bot_application(app: AppContext) -> BotApplication:
     """The bot application over the bot service; a missing token is a configuration error (alerts would fail)."""
     config = app.config
     try:

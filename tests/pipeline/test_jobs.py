@@ -12,12 +12,11 @@ import time_machine
 
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import TZ
-from reportbot.kinds import Month
+from reportbot.kinds import DeliveryStatus, Month
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
 from reportbot.sources.registry import get_source, source_names
-from reportbot.store import deliveries as ledger
 from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
 from tests.sources.conftest import Feeds, live_config
@@ -74,7 +73,9 @@ def test_monthly_job_reports_the_month_that_ended(tg_config: Config, tg_server: 
     ]
     conn = sqlite3.connect(config.paths.database)
     try:
-        items = sorted(r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (ledger.SENT,)))
+        items = sorted(
+            r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (DeliveryStatus.SENT,))
+        )
     finally:
         conn.close()
     assert items == ["report:2026-11", "report:2026-12"]
