@@ -13,13 +13,13 @@ from reportbot import zhfmt
 from reportbot.config import Config
 from reportbot.domain import SEGMENT_BSE, TZ, Ipo, SubscriberSettings
 from reportbot.errors import DataError, NoDataError, ReportbotError
+from reportbot.kinds import Event
 from reportbot.pipeline import Clock, open_store, render_monthly, reports
 from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings
 from reportbot.pipeline.jobs import last_completed_month
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
-from reportbot.summary import alert
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_CLOSE = time(15, 0)  # BSE online subscription closes at 15:00 on T (Beijing time)
@@ -93,8 +93,8 @@ class StoreBotBackend:
         settings = self._settings_or_default(chat_id)
         if ipo.apply_date < now.date() or (ipo.apply_date == now.date() and now.time() >= SUBSCRIPTION_CLOSE):
             # subscription has closed: the result-day view (allocation, predicted move), no 申购 advice
-            return self.composer.text(ipo, alert.EVENT_RESULT, settings)
-        return self.composer.text(ipo, alert.EVENT_BRIEF, settings)
+            return self.composer.text(ipo, Event.RESULT, settings)
+        return self.composer.text(ipo, Event.BRIEF, settings)
 
     def ipo_pdf(self, code: str) -> Path | None:
         """The per-IPO PDF brief (rendered now), or None when it cannot be rendered."""

@@ -26,7 +26,6 @@ from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont
 
 _registered: set[str] = set()
 RED = "#b22222"
-GREEN = "#2e8b57"
 BLUE = "#5b7fb0"
 GREY = "#8a8f98"
 
@@ -76,24 +75,6 @@ def monthly_history_chart(
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
         fig.tight_layout(rect=(0, 0.08, 1, 1))
-        return _png(fig)
-    finally:
-        plt.close(fig)
-
-
-def returns_bar_chart(font: CjkFont, names: Sequence[str], returns: Sequence[float]) -> bytes:
-    """Horizontal bars of each IPO's first-day return (%)."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(7.2, max(1.6, 0.35 * len(names) + 0.9)), dpi=100)
-    try:
-        colors = ["#c0392b" if r >= 0 else "#27ae60" for r in returns]
-        ax.barh(list(range(len(names))), returns, color=colors)
-        ax.set_yticks(list(range(len(names))), list(names), fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(0, color="#555", linewidth=0.8)
-        ax.set_xlabel("首日涨幅（%）")
-        ax.set_title("本月新股首日涨幅")
-        fig.tight_layout()
         return _png(fig)
     finally:
         plt.close(fig)
