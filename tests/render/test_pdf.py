@@ -24,18 +24,19 @@ def _text(pdf: Path) -> str:
 
 @pytest.fixture(scope="module")
 def monthly(
-    session_config: Config, weasyprint_warnings: list[logging.LogRecord]
+    session_config: Config, session_store: sqlite3.Connection, weasyprint_warnings: list[logging.LogRecord]
 ) -> tuple[Path, str, sqlite3.Connection]:
-    conn = pipeline.open_store(session_config, fixed_now)
+    conn = session_store
     paths = pipeline.render_monthly(session_config, conn, fixed_now, "2026-08", write_html=True)
     assert [p.suffix for p in paths] == [".pdf", ".html"]
     return paths[0], _text(paths[0]), conn
 
 
 @pytest.fixture(scope="module")
-def ipo_brief(session_config: Config, weasyprint_warnings: list[logging.LogRecord]) -> tuple[Path, str]:
-    conn = pipeline.open_store(session_config, fixed_now)
-    pdf = reports.render_ipo_brief(session_config, conn, fixed_now, "920059")[0]
+def ipo_brief(
+    session_config: Config, session_store: sqlite3.Connection, weasyprint_warnings: list[logging.LogRecord]
+) -> tuple[Path, str]:
+    pdf = reports.render_ipo_brief(session_config, session_store, fixed_now, "920059")[0]
     return pdf, _text(pdf)
 
 
