@@ -122,3 +122,15 @@ def test_report_ipo_command(tmp_path: Path) -> None:
     assert "百瑞吉" in html_path.read_text(encoding="utf-8")
     missing = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "999999"])
     assert missing.exit_code == 3 and "no IPO with code '999999'" in missing.output
+
+
+def test_upcoming_names_and_advice_never_break_inside_a_cell(
+    session_config: Config, monthly: tuple[Path, str, sqlite3.Connection]
+) -> None:
+    _, text, conn = monthly
+    lines = [line.strip() for line in text.splitlines()]
+    upcoming = reports.monthly_report(session_config, conn, fixed_now, "2026-08").upcoming
+    assert upcoming
+    for b in upcoming:
+        assert any(b.ipo.name in line for line in lines), b.ipo.name  # "金钛股\n份" before the fix
+    assert not [line for line in lines if line in {"回", "避", "避）", "申", "购", "购）"}]
