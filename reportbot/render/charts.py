@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from PIL import Image
 
 from reportbot.domain import BacktestRow
 from reportbot.model.backtest import STRATEGY_PERFECT
@@ -169,7 +170,10 @@ def _canvas(font: CjkFont, size: tuple[float, float]) -> Iterator[tuple[Figure, 
 
 
 def _png(fig: Figure, rect: tuple[float, float, float, float] | None = None) -> bytes:
+    """The figure as an opaque RGB PNG: WeasyPrint re-encodes every image per PDF, an alpha channel twice."""
     fig.tight_layout(rect=rect)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})  # no version stamp: same data, same bytes
-    return buf.getvalue()
+    rgba = io.BytesIO()
+    fig.savefig(rgba, format="png", dpi=DPI, facecolor="white")
+    out = io.BytesIO()
+    Image.open(rgba).convert("RGB").save(out, format="PNG")  # no metadata: same data, same bytes
+    return out.getvalue()

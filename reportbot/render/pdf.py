@@ -87,8 +87,9 @@ def _write(doc: weasyprint.Document, metadata: Metadata) -> bytes:
 
 
 def _spare_cpu() -> bool:
+    """More than one CPU and a 1-minute load average that leaves one of them free."""
     cpus = os.cpu_count() or 1
-    return cpus > 1 and os.getloadavg()[0] < cpus - 0.5
+    return cpus > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
 
 
 def _pdf_bytes(html: str, base_url: str, metadata: Metadata, speculate: bool | None) -> bytes:
