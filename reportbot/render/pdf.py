@@ -101,6 +101,8 @@ def _pdf_bytes(html: str, base_url: str, metadata: Metadata, speculate: bool | N
     try:
         doc = _render(html, base_url)
         if compact_html is None or len(doc.pages) < 2 or last_page_fill(doc) >= NEARLY_EMPTY:
+            if child is not None:
+                child.stop()  # before writing: the fork's CPU is better spent here
             return _write(doc, metadata)
         pages, compact_pdf = _compact(child, compact_html, base_url, metadata)
         log.info(
@@ -167,6 +169,7 @@ class _Speculation:
 
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self._process, self._conn = process, conn
+        self._stopped = False
 
     @classmethod
     def start(cls, html: str, base_url: str, metadata: Metadata) -> _Speculation | None:
@@ -197,7 +200,10 @@ class _Speculation:
         return got
 
     def stop(self) -> None:
-        """End the fork (if still running) and reap it."""
+        """End the fork (if still running) and reap it; a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._conn.close()
         self._process.kill()
         self._process.join()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def test_fork_only_when_asked_and_single_threaded(
     with caplog.at_level(logging.DEBUG, logger="reportbot.render.pdf"):
         render(page(80, 60), tmp_path / "a.pdf", **mode)
     assert any("speculated in process" in r.getMessage() for r in caplog.records) == forked
+    assert multiprocessing.active_children() == []  # the fork has been reaped
+
+
+def test_fork_is_stopped_when_the_normal_layout_is_kept(tmp_path: Path) -> None:
+    pages, _ = render(page(80, 60, blocks=8), tmp_path / "a.pdf", speculate=True)
+    assert pages == 3
+    assert multiprocessing.active_children() == []
 
 
 def test_no_part_file_is_left(tmp_path: Path) -> None:
