@@ -68,11 +68,10 @@ class SubscriberDefaults:
 class ModelConfig:
     """First-day-return model settings."""
 
-    factors: tuple[str, ...] = (
-        "recent_log_return_ewma",
+    factors: tuple[str, ...] = (  # chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+        "recent_log_return_ewma_calendar",
         "bse50_5d_return",
         "log_issue_price",
-        "log_pe_relative",
         "log_expected_winning_rate",
         "ipos_subscribing_10d",
     )
@@ -81,11 +80,16 @@ class ModelConfig:
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
     recent_halflife_days: float = 8.0
+    recent_halflife_calendar_days: float = 40.0
+    train_window: int = 80
 
     def __post_init__(self) -> None:
-        """Reject a half-life that is not positive (the EWMA would be undefined)."""
-        if not self.recent_halflife_days > 0:
-            raise ConfigError(f"[model].recent_halflife_days: must be > 0, got {self.recent_halflife_days!r}")
+        """Reject a half-life that is not positive (the EWMA would be undefined) or a negative window."""
+        for key in ("recent_halflife_days", "recent_halflife_calendar_days"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"[model].{key}: must be > 0, got {getattr(self, key)!r}")
+        if self.train_window < 0:
+            raise ConfigError(f"[model].train_window: must be >= 0 (0: all known outcomes), got {self.train_window!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -123,12 +123,7 @@ def lot_outlook(
     shares = subscribed_shares(capital, price, cap_shares)
     at_cap = cap_shares is not None and shares >= cap_shares
     k = lots_by_proportion(shares, ratio) if shares else 0
-    if ratio >= 1:
-        p_low = p_high = 0.0  # every order filled: nothing left over
-    elif at_cap:
-        p_low, p_high = (cap_p_extra_low or 0.0), 1.0
-    else:
-        p_low, p_high = 0.0, (1.0 if shares else 0.0)
+    p_low, p_high = extra_lot_range(ratio=ratio, shares=shares, at_cap=at_cap, cap_p_extra_low=cap_p_extra_low)
     return LotOutlook(
         shares=shares,
         cash=shares * price,
@@ -142,6 +137,15 @@ def lot_outlook(
         capital_for_one_lot=capital_for_one_lot(price, ratio),
         cash_for_cap=None if cap_shares is None else cap_shares * price,
     )
+
+
+def extra_lot_range(*, ratio: float, shares: int, at_cap: bool, cap_p_extra_low: float | None) -> tuple[float, float]:
+    """The range of one subscriber's chance of one leftover lot (what the data allow, see the module)."""
+    if ratio >= 1:
+        return 0.0, 0.0  # every order filled: nothing left over
+    if at_cap:
+        return cap_p_extra_low or 0.0, 1.0
+    return 0.0, 1.0 if shares else 0.0
 
 
 def capital_for_one_lot(price: float, ratio: float) -> float:

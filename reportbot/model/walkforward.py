@@ -1,8 +1,10 @@
 """Walk-forward fitting: each IPO is predicted by a model fitted only on outcomes known before its T.
 
 For a target with subscription day T the training rows are the IPOs (with a known T, so that their own
-factors are defined) that listed strictly before T. A numeric factor is used only when the target has it
-and at least ``coverage_min`` of the training rows have it; training then uses the complete rows.
+factors are defined) that listed strictly before T (the latest ``train_window`` of them when set: the
+BSE's regimes differ, and old ones pull the fit away from the current one). A numeric factor is used
+only when the target has it and at least ``coverage_min`` of the training rows have it; training then
+uses the complete rows.
 
 The outcome is y = log(1 + r) (r > −100 % always). OLS with HC3 covariance gives the centre; the scale
 combines the residual variance of the latest ``RESIDUAL_WINDOW`` training rows (the BSE's regimes
@@ -43,6 +45,7 @@ class ModelSpec:
     industry_min_count: int = 8
     coverage_min: float = 0.9
     bse50_available: bool = False  # whether any 北证50 daily series exists at all
+    train_window: int = 0  # fit on the latest this many known outcomes (0: all of them)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +158,8 @@ def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForec
     listing_days = [r.listing_date for r in known]
     raw = []
     for target in sorted(rows, key=lambda r: (r.apply_date, r.code)):
-        train = known[: bisect.bisect_left(listing_days, target.apply_date)]  # type: ignore[type-var]
+        end = bisect.bisect_left(listing_days, target.apply_date)  # type: ignore[type-var]
+        train = known[max(0, end - spec.train_window) if spec.train_window else 0 : end]
         result = forecast_row(target, train, spec)
         if result is not None:
             raw.append(result)

@@ -96,12 +96,16 @@ def _inputs(config: Config, conn: sqlite3.Connection, extra: Ipo | None = None, 
         interval_level=config.model.interval_level,
         industry_min_count=config.model.industry_min_count,
         bse50_available=bool(closes),
+        train_window=config.model.train_window,
     )
     rows = fx.factor_rows(
         ipos,
         closes,
-        halflife=config.model.recent_halflife_days,
-        winning_rate_lookback=config.model.winning_rate_lookback,
+        fx.FactorSettings(
+            halflife=config.model.recent_halflife_days,
+            halflife_calendar=config.model.recent_halflife_calendar_days,
+            winning_rate_lookback=config.model.winning_rate_lookback,
+        ),
     )
     return _Inputs(
         ipos=ipos,
