@@ -2,7 +2,9 @@
 
 The break-even scored by Brier(P > break-even) is the capital-independent one of proportional allocation
 (annual rate × days ÷ 365 ÷ 配售比例 expected before T): a subscriber's own break-even depends on his
-whole lots and is undefined with none. The naive baselines use only outcomes known before T.
+whole lots and is undefined with none. The naive baselines use only outcomes known before T; the
+last-3 baseline's point is the mean of the latest whole listing days holding at least 3 IPOs, and its
+probabilities are shares of those same outcomes.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def score(rf: RowForecast, p: Prediction) -> Scores:
     known = rf.row.known_returns
     recent = None
     if rf.row.recent3 is not None:
-        recent = _empirical(known[-metrics.RECENT_WINDOW :], rf.row.recent3, actual, be, year)
+        recent = _empirical(rf.row.recent3_returns, rf.row.recent3, actual, be, year)
     window = known[-metrics.TRAILING_WINDOW :]
     trailing = None
     if window:

@@ -68,6 +68,7 @@ UNAVAILABLE: dict[str, str] = {
 UNKNOWN_INDUSTRY = "未知"
 BSE50_MAX_GAP = timedelta(days=10)  # the last close before T must be this recent to count
 BSE50_WINDOW = 5  # trading days
+RECENT_COUNT = 3  # "the last 3"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +82,7 @@ class FactorRow:
     values: dict[str, float | None] = field(default_factory=dict)
     industry: str = UNKNOWN_INDUSTRY
     recent3: float | None = None  # same as values[RECENT3]; kept for the naive baseline
+    recent3_returns: tuple[float, ...] = ()  # the outcomes behind recent3 (whole listing days)
     known_returns: tuple[float, ...] = ()  # every outcome known before T (trailing baseline)
 
 
@@ -108,16 +110,18 @@ class OutcomeHistory:
         """Returns of IPOs listed strictly before ``day``, oldest first (one day's IPOs by return)."""
         return self._returns[: bisect.bisect_left(self._days, day)]
 
-    def last_days_mean(self, day: date, count: int) -> float | None:
-        """Mean return of the latest whole listing days before ``day`` holding at least ``count`` IPOs."""
+    def last_days(self, day: date, count: int) -> list[float]:
+        """Returns of the latest whole listing days before ``day`` holding at least ``count`` IPOs ([] if fewer)."""
         end = bisect.bisect_left(self._days, day)
         if end < count:
-            return None
-        start = end - count
-        first_day = self._days[start]
-        start = bisect.bisect_left(self._days, first_day)  # never split a listing day
-        chunk = self._returns[start:end]
-        return sum(chunk) / len(chunk)
+            return []
+        start = bisect.bisect_left(self._days, self._days[end - count])  # never split a listing day
+        return self._returns[start:end]
+
+    def last_days_mean(self, day: date, count: int) -> float | None:
+        """Mean return of :meth:`last_days` (None when fewer than ``count`` IPOs are known)."""
+        chunk = self.last_days(day, count)
+        return sum(chunk) / len(chunk) if chunk else None
 
     def log_ewma(self, day: date, halflife: float) -> float | None:
         """EWMA over listing days before ``day`` of each day's mean log(1 + r); None below 3 days."""
@@ -186,7 +190,7 @@ def factor_rows(
         t: date = ipo.apply_date  # type: ignore[assignment]
         pe = ipo.issue_pe / ipo.industry_pe if ipo.issue_pe and ipo.industry_pe else None
         values: dict[str, float | None] = {
-            RECENT3: history.last_days_mean(t, 3),
+            RECENT3: history.last_days_mean(t, RECENT_COUNT),
             BSE50: bse50_return(closes, t) if closes else None,
             LOG_PRICE: _log(ipo.issue_price),
             LOG_FUNDS: _log(ipo.raised_funds_yi),
@@ -197,11 +201,11 @@ def factor_rows(
             IPOS_10D: float(bisect.bisect_right(t_days, t) - bisect.bisect_left(t_days, t - CROWD_WINDOW)),
             LOG_PE_RELATIVE: _log(pe),
         }
-        rows.append(_row(ipo, t, values, history.known_before(t)))
+        rows.append(_row(ipo, t, values, history))
     return rows
 
 
-def _row(ipo: Ipo, t: date, values: dict[str, float | None], known: list[float]) -> FactorRow:
+def _row(ipo: Ipo, t: date, values: dict[str, float | None], history: OutcomeHistory) -> FactorRow:
     return FactorRow(
         code=ipo.code,
         apply_date=t,
@@ -210,7 +214,8 @@ def _row(ipo: Ipo, t: date, values: dict[str, float | None], known: list[float])
         values=values,
         industry=ipo.csrc_industry or UNKNOWN_INDUSTRY,
         recent3=values[RECENT3],
-        known_returns=tuple(known),
+        recent3_returns=tuple(history.last_days(t, RECENT_COUNT)),
+        known_returns=tuple(history.known_before(t)),
     )
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from reportbot.domain import MetricSet
 
 TRAILING_WINDOW = 20  # outcomes in the trailing-median baseline
-RECENT_WINDOW = 3
 
 # Seed 003's in-sample figures (its table 5-7, IPOs to 2024-03, 精选层 included); its n is not stated.
 SEED_003 = MetricSet(

@@ -31,6 +31,7 @@ def test_last_three_takes_whole_listing_days() -> None:
     )
     # the 3rd-last IPO listed on day 1 together with two others: the whole day counts
     assert history.last_days_mean(date(2026, 1, 7), 3) == pytest.approx((10 + 20 + 30 + 100 + 200) / 5)
+    assert history.last_days(date(2026, 1, 7), 3) == [10.0, 20.0, 30.0, 100.0, 200.0]  # the baseline's probabilities
     assert history.last_days_mean(date(2026, 1, 6), 3) == pytest.approx(20.0)
     assert history.last_days_mean(date(2026, 1, 6), 4) is None  # fewer than 4 known
 
