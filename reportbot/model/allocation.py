@@ -152,30 +152,3 @@ def capital_for_one_lot(price: float, ratio: float) -> float:
     """Cash whose subscription gets one lot by proportion: ceil(100 / ratio) shares in whole lots."""
     shares = math.ceil(LOT / min(ratio, 1.0) / LOT - 1e-9) * LOT
     return shares * price
-
-
-def allocate(orders: list[tuple[int, int]], online_shares: int) -> list[int]:
-    """Lots per order for a full order book: the rule itself, for checks and worked examples.
-
-    Args:
-        orders: (shares subscribed, time rank) per account; a lower rank subscribed earlier.
-        online_shares: shares offered online.
-
-    Returns:
-        Lots received by each order, in the order given.
-    """
-    total = sum(s for s, _ in orders)
-    lots = online_shares // LOT
-    if total <= online_shares:  # undersubscribed: every order is filled
-        return [s // LOT for s, _ in orders]
-    got = [(s * online_shares // total) // LOT for s, _ in orders]  # floor(s × q / 100), exactly
-    left = lots - sum(got)
-    queue = sorted(range(len(orders)), key=lambda i: (-orders[i][0], orders[i][1]))
-    while left > 0:
-        for i in queue:
-            if left == 0:
-                break
-            if got[i] * LOT < orders[i][0]:
-                got[i] += 1
-                left -= 1
-    return got

@@ -152,15 +152,10 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
 
 def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForecast]:
     """Predict every row (in subscription order) from the rows whose outcomes were known before its T."""
-    known = sorted(
-        (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None), key=_listing_key
-    )
-    listing_days = [r.listing_date for r in known]
     raw = []
     for target in sorted(rows, key=lambda r: (r.apply_date, r.code)):
-        end = bisect.bisect_left(listing_days, target.apply_date)  # type: ignore[type-var]
-        train = known[max(0, end - spec.train_window) if spec.train_window else 0 : end]
-        result = forecast_row(target, train, spec)
+        train = known_training_rows(rows, target.apply_date)
+        result = forecast_row(target, train[-spec.train_window :] if spec.train_window else train, spec)
         if result is not None:
             raw.append(result)
     return calibrate(raw)
