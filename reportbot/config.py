@@ -84,12 +84,9 @@ class ModelConfig:
     train_window: int = 80
 
     def __post_init__(self) -> None:
-        """Reject a half-life that is not positive (the EWMA would be undefined) or a negative window."""
-        for key in ("recent_halflife_days", "recent_halflife_calendar_days"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"[model].{key}: must be > 0, got {getattr(self, key)!r}")
-        if self.train_window < 0:
-            raise ConfigError(f"[model].train_window: must be >= 0 (0: all known outcomes), got {self.train_window!r}")
+        """Reject a half-life that is not positive (the EWMA would be undefined)."""
+        if not self.recent_halflife_days > 0:
+            raise ConfigError(f"[model].recent_halflife_days: must be > 0, got {self.recent_halflife_days!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
