@@ -47,6 +47,11 @@ class ModelSpec:
     bse50_available: bool = False  # whether any 北证50 daily series exists at all
     train_window: int = 0  # fit on the latest this many known outcomes (0: all of them)
 
+    @property
+    def training_note(self) -> str:
+        """Which known outcomes each fit uses, in Chinese (for the report notes)."""
+        return f"申购日前最近{self.train_window}只已上市新股" if self.train_window else "申购日前全部已上市新股"
+
 
 @dataclass(frozen=True, kw_only=True)
 class RowForecast:
