@@ -77,8 +77,9 @@ def _published_view(ipo: Ipo, ratio_pct: float) -> RatioView:
         NO_EXTRA_BASIS
         if bounds is None
         else (
-            f"顶格账户多获配1手剩余股份的概率在 {bounds.p_extra_low * 100:.0f}%~100% 之间"
-            "（由本股公布的网上发行量、有效申购股数与获配户数推算，按下限计）"
+            f"顶格账户多获配1手剩余股份的概率在 {bounds.p_extra_low * 100:.0f}%~100% 之间（由本股公布的网上"
+            f"发行量、有效申购股数与获配户数推算：剩余股份 {bounds.leftover_low:,}~{bounds.leftover_high:,} 手，"
+            f"顶格账户至多 {bounds.cap_accounts_high:,} 户；按下限计）"
         )
     )
     return RatioView(
