@@ -32,6 +32,7 @@ RANGES: dict[str, tuple[float, float | None, bool]] = {
     "model.interval_level": (0, 1, False),
     "model.winning_rate_lookback": (1, None, True),
     "model.industry_min_count": (1, None, True),
+    "model.recent_halflife_calendar_days": (0, None, False),
     "sources.timeout_s": (0, None, False),
     "sources.retries": (0, 20, True),
     "sources.page_size": (1, 10_000, True),

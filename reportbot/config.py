@@ -65,11 +65,10 @@ class SubscriberDefaults:
 class ModelConfig:
     """First-day-return model settings."""
 
-    factors: tuple[str, ...] = (
-        "recent_log_return_ewma",
+    factors: tuple[str, ...] = (  # chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+        "recent_log_return_ewma_calendar",
         "bse50_5d_return",
         "log_issue_price",
-        "log_pe_relative",
         "log_expected_winning_rate",
         "ipos_subscribing_10d",
     )
@@ -78,6 +77,8 @@ class ModelConfig:
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
     recent_halflife_days: float = 8.0
+    recent_halflife_calendar_days: float = 40.0
+    train_window: int = 80
 
     def __post_init__(self) -> None:
         """Reject a half-life that is not positive (the EWMA would be undefined)."""
