@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import Segment
 from reportbot.model import allocation as al
 from reportbot.store import ipos as ipo_store
 from tests.model.orderbook import allocate
@@ -86,7 +86,7 @@ def test_kema_bounds_from_the_published_result() -> None:
 def test_every_2026_result_is_consistent_with_the_rule(store: sqlite3.Connection) -> None:
     rows = [
         i
-        for i in ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+        for i in ipo_store.list_ipos(store, segment=Segment.BSE)
         if i.online_valid_shares and i.online_allocated_accounts
     ]
     assert len(rows) >= 40

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import Segment
 from reportbot.model import publish
 from reportbot.model.winning_rate import ExtraLotHistory, WinningRates
 from reportbot.store import ipos as ipo_store
 
 
 def test_published_view_states_the_range_the_result_allows(store: sqlite3.Connection) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     kema = next(i for i in ipos if i.code == "920086")  # 科马材料
     assert kema.apply_date is not None
     view = publish.ratio_view(kema, kema.apply_date, WinningRates(ipos), ExtraLotHistory(ipos), 5, published=True)
@@ -23,7 +23,7 @@ def test_published_view_states_the_range_the_result_allows(store: sqlite3.Connec
 
 
 def test_estimated_view_before_t_names_its_basis(store: sqlite3.Connection) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     kema = next(i for i in ipos if i.code == "920086")
     assert kema.apply_date is not None
     view = publish.ratio_view(kema, kema.apply_date, WinningRates(ipos), ExtraLotHistory(ipos), 5, published=False)

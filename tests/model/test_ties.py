@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from reportbot.domain import SEGMENT_BSE, Ipo
+from reportbot.domain import Ipo
+from reportbot.kinds import Segment
 from reportbot.model import factors as fx
 from reportbot.store import ipos as ipo_store
 
@@ -37,7 +38,7 @@ def test_last_three_takes_whole_listing_days() -> None:
 
 
 def test_renumbering_same_day_listings_changes_no_factor(store: sqlite3.Connection) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     by_day: dict[date, list[Ipo]] = {}
     for i in ipos:
         if i.listing_date is not None and i.first_day_return_pct is not None:
