@@ -28,7 +28,6 @@ ADVISORY: tuple[str, ...] = (
     "reportbot/summary/",
     "reportbot/store/deliveries.py",
     "reportbot/store/wirejournal.py",
-    "reportbot/kinds.py",  # the shared vocabulary those branches adopt
 )
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _ATTRIBUTE = re.compile(r"\.([A-Za-z_]\w*)")

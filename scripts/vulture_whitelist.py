@@ -45,3 +45,6 @@ _.region  # ListedCompany
 # The plain write path (no provenance, no conflict log) that tests and bench/ build stores with; the
 # fetch and bundled-load paths go through store.merge.
 _.upsert_ipos
+
+# A value of a closed vocabulary that the code spells only inside SQL (store/deliveries.py: status = 'sending').
+_.SENDING
