@@ -85,6 +85,7 @@ case "$MODE" in
     .venv/bin/mypy
     .venv/bin/lint-imports
     .venv/bin/python scripts/deadcode.py
+    .venv/bin/python scripts/sizes.py
     .venv/bin/pytest
     ;;
   *)
