@@ -8,7 +8,7 @@ and adds an IPO subscribing on the next trading day: its eve alert is due today.
    the first second (goal >= 28.5 msg/s, 0);
 2. ``errors``: 40 % of sends answered 500: delivered once each, failures left (goal: all, 0, 0);
 3. ``slow``: 500 subscribers, every 5th answer after 1.5 s, default timeouts: duplicates, lost (0, 0);
-4. ``kill``: 2 sender processes, SIGKILL of the parent only, immediate rerun: duplicates (0), and
+4. ``kill``: SIGKILL of the sending process mid-send, immediate rerun: duplicates (0), and
    subscribers neither delivered nor listed in doubt (0);
 5. ``plan``: 100,000 subscribers at 30 msg/s on a simulated clock: each event's start and end against
    its deadline, and the planner's time and peak memory over a ledger history of ``--history`` rows.
@@ -28,7 +28,7 @@ import tempfile
 import time
 import tracemalloc
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from reportbot.config import Config, load_config  # noqa: E402
 from reportbot.domain import TZ, Ipo  # noqa: E402
+from reportbot.kinds import Event  # noqa: E402
 from reportbot.pipeline import deadlines, manage  # noqa: E402
 from reportbot.store import db  # noqa: E402
 from reportbot.store import deliveries as ledger  # noqa: E402
@@ -55,7 +56,7 @@ def now() -> datetime:
 
 def start_server(*flags: str) -> tuple[subprocess.Popen[str], int]:
     """The fake Bot API in a child process; returns it and its port."""
-    cmd = [sys.executable, "-c", "from tests.fakes.telegram_api import main; main()", "--token", TOKEN, *flags]
+    cmd = [sys.executable, "-c", "from tests.fakes.telegram_serve import main; main()", "--token", TOKEN, *flags]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
@@ -179,10 +180,10 @@ def scenario_slow(work: Path, n: int) -> None:
 
 
 def scenario_kill(work: Path, n: int, kill_after: int) -> None:
-    """2 senders, SIGKILL of the parent only, immediate rerun."""
+    """SIGKILL of the sending process mid-send, immediate rerun."""
     server, port = start_server()
     try:
-        config = prepare(work / "kill", port, n, send_processes=2, max_messages_per_second=200.0)
+        config = prepare(work / "kill", port, n, max_messages_per_second=200.0)
         first = send(config)
         while int(stats(port)["delivered"]) < kill_after:  # type: ignore[call-overload]
             time.sleep(0.05)
@@ -193,7 +194,7 @@ def scenario_kill(work: Path, n: int, kill_after: int) -> None:
         counts = ledger_counts(config)
         unlisted = max(0, missing - counts.get("in_doubt", 0))
         print(
-            f"kill: {n} subscribers, 2 senders, parent SIGKILLed after {kill_after}, immediate rerun: "
+            f"kill: {n} subscribers, sender SIGKILLed after {kill_after}, immediate rerun: "
             f"delivered {got}, duplicates {dup}, missing {missing} (in doubt and listed: {counts.get('in_doubt', 0)},"
             f" missing and not listed: {unlisted}), ledger {counts}",
             flush=True,
@@ -217,12 +218,13 @@ def scenario_plan(work: Path, n: int, history: int) -> None:
     ):
         at = deadlines.latest_start(event, configured, n, rate, config.delivery.start_margin_s)
         start = datetime.combine(day, at, tzinfo=TZ)
-        end, ok = deadlines.fits(event, start, n, rate, cal)
+        end = start + timedelta(seconds=deadlines.send_duration_s(n, rate))
         limit = deadlines.deadline(event, day, cal)
         assert limit is not None
+        ok = end <= limit
         print(
             f"  {event:8s} configured {configured:%H:%M}, starts {at:%H:%M:%S}, ends {end:%m-%d %H:%M:%S}, "
-            f"deadline {limit:%m-%d %H:%M} ({deadlines.DEADLINE_ZH[event]}): {'in time' if ok else 'LATE'}, "
+            f"deadline {limit:%m-%d %H:%M}: {'in time' if ok else 'LATE'}, "
             f"{(limit - end).total_seconds() / 60:.0f} min to spare"
         )
     _planner(work / "plan", n, history)
@@ -257,7 +259,7 @@ def _planner(work: Path, n: int, history: int) -> None:
         rows = ledger.sendable(conn, ("eve",), now=now())
     plan_s = time.perf_counter() - started
     started = time.perf_counter()
-    done = ledger.delivered_keys(conn, day, ("eve",))
+    done = ledger.delivered_keys(conn, day, (Event.EVE,))
     dry_s = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -8,6 +8,7 @@ back to weekdays minus the override closures, and ``is_provisional`` says so.
 from __future__ import annotations
 
 import functools
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,11 +78,6 @@ class TradingCalendar:
             day += timedelta(days=1)
         return out
 
-    def first_trading_day_of_month(self, year: int, month: int) -> date:
-        """The first trading day of a month."""
-        day = date(year, month, 1)
-        return day if self.is_trading_day(day) else self.next_trading_day(day)
-
 
 def load_calendar(exchange: str = "XSHG", overrides_file: Path | None = None) -> TradingCalendar:
     """Build the calendar for ``exchange`` with the override file applied (cached per arguments)."""
@@ -93,7 +89,11 @@ def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
     import exchange_calendars as xcals  # heavy (pandas): only when a calendar is needed
 
     try:
-        cal = xcals.get_calendar(exchange, start=_HISTORY_START)
+        with warnings.catch_warnings():
+            # exchange-calendars 4.13 uses pandas APIs that pandas 3.1 deprecates (Pandas4Warning, e.g.
+            # Series.values of tz-aware sessions); the sessions are the same, and the warnings are not ours.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cal = xcals.get_calendar(exchange, start=_HISTORY_START)
     except Exception as exc:  # exchange_calendars raises its own error types
         raise ConfigError(f"calendar.exchange: unknown exchange calendar {exchange!r}: {exc}") from exc
     sessions = [ts.date() for ts in cal.sessions]

@@ -61,6 +61,14 @@ def session_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return make_config(tmp_path_factory.mktemp("session"))
 
 
+@pytest.fixture(scope="session")
+def session_store(session_config: Config) -> Iterator[sqlite3.Connection]:
+    """The bundled dataset in the session's database (for tests that only read it)."""
+    conn = manage.open_store(session_config, fixed_now)
+    yield conn
+    conn.close()
+
+
 TOKEN = "424242:SECRET-TOKEN-abcdef"
 
 

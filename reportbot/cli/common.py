@@ -13,6 +13,7 @@ from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.errors import ReportbotError
 from reportbot.kinds import Clock, Month
+from reportbot.store.db import DAMAGE, damaged
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -40,6 +41,11 @@ class ReportbotGroup(click.Group):
             return super().invoke(ctx)
         except ReportbotError as exc:
             raise ReportbotClickError(exc) from exc
+        except sqlite3.DatabaseError as exc:  # a damaged page that opening the database did not read
+            if getattr(exc, "sqlite_errorname", "") not in DAMAGE:
+                raise
+            app = ctx.find_object(AppContext)
+            raise ReportbotClickError(damaged(app.config.paths.database if app else "", exc)) from exc
 
 
 @dataclass

@@ -25,7 +25,7 @@ from reportbot.store import runs as run_store
 from reportbot.tradingcal import calendar_end_warning, calendar_for
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from reportbot.notify.bot import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def serve(app: AppContext, no_bot: bool) -> None:
     bot = None if no_bot else _bot_application(app)
     service = scheduler.Service(app.config, now=app.now)
     try:
+        db.check_integrity(app.config.paths.database)  # every page, once per start (not on every open)
         service.start()
     except DataError:  # the English detail is the command's error line; the admins get the Chinese one
         jobs.JobRunner(app.config, (), now=app.now).notify_admins(
@@ -59,7 +60,7 @@ def serve(app: AppContext, no_bot: bool) -> None:
         service.stop()
 
 
-def _bot_application(app: AppContext) -> Application:  # type: ignore[type-arg]
+def _bot_application(app: AppContext) -> BotApplication:
     """The bot application over the bot service; a missing token is a configuration error (alerts would fail)."""
     config = app.config
     try:

@@ -58,6 +58,7 @@ class Diagnostics:
     dropped: tuple[tuple[str, str], ...]  # (factor, reason) once per forecast that dropped it
     undated: int  # IPOs without a subscription day
     trades: tuple[int, int]  # backtest trades: default capital, at the cap
+    training_note: str  # which known outcomes each fit uses (Chinese, from the model spec)
 
 
 class Forecaster:
@@ -81,12 +82,16 @@ class Forecaster:
             interval_level=settings.interval_level,
             industry_min_count=settings.industry_min_count,
             bse50_available=bool(closes),
+            train_window=settings.train_window,
         )
         self.rows = fx.factor_rows(
             self.ipos,
             list(closes),
-            halflife=settings.recent_halflife_days,
-            winning_rate_lookback=settings.winning_rate_lookback,
+            fx.FactorSettings(
+                halflife=settings.recent_halflife_days,
+                halflife_calendar=settings.recent_halflife_calendar_days,
+                winning_rate_lookback=settings.winning_rate_lookback,
+            ),
         )
         self.rates, self.extras = WinningRates(self.ipos), ExtraLotHistory(self.ipos)
         self._forecasts: dict[str, wf.RowForecast] | None = None
@@ -174,6 +179,7 @@ class Forecaster:
             dropped=tuple(d for rf in forecasts for d in rf.dropped),
             undated=sum(1 for i in self.ipos if i.apply_date is None),
             trades=trades,
+            training_note=self.spec.training_note,
         )
         return report, diagnostics
 

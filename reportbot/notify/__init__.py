@@ -1,1 +1,1 @@
-"""Notifiers: Telegram, e-mail, group webhooks, console (dry-run)."""
+"""Notifiers: one async interface (``base``), an adapter per channel, a registry by channel, the Telegram bot."""

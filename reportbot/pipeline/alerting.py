@@ -11,6 +11,7 @@ from datetime import date
 from reportbot.config import Config
 from reportbot.domain import Ipo, Prediction, SubscriberSettings
 from reportbot.errors import ConfigError, ModelError, NoDataError
+from reportbot.kinds import Event
 from reportbot.model.defaults import default_settings
 from reportbot.pipeline import modeling
 from reportbot.pipeline.modeling import CachedModel
@@ -124,7 +125,7 @@ def preview_alerts(config: Config, conn: sqlite3.Connection, as_of: date) -> Ale
     composer = AlertComposer(config, conn)
     settings = default_settings(config)
     due = [i for i in ipo_store.list_ipos(conn) if i.apply_date == day]
-    texts = [composer.text(ipo, alert.EVENT_EVE, settings) for ipo in due]
+    texts = [composer.text(ipo, Event.EVE, settings) for ipo in due]
     return AlertPreview(as_of=as_of, subscription_day=day, texts=texts)
 
 

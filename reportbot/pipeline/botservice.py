@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime, time
+from datetime import time
 from pathlib import Path
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import TZ, SubscriberSettings
+from reportbot.domain import SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
-from reportbot.kinds import Clock, Month, Segment
+from reportbot.kinds import Clock, Event, Month, Segment
 from reportbot.model.defaults import default_settings
 from reportbot.pipeline import report
 from reportbot.pipeline.alerting import AlertComposer, Predictor
-from reportbot.pipeline.manage import open_store
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
-from reportbot.summary import alert, listed
+from reportbot.summary import listed
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_CLOSE = time(15, 0)  # BSE online subscription closes at 15:00 on T (Beijing time)
@@ -93,8 +92,8 @@ class BotService:
         settings = self._settings_or_default(chat_id)
         if ipo.apply_date < now.date() or (ipo.apply_date == now.date() and now.time() >= SUBSCRIPTION_CLOSE):
             # subscription has closed: the result-day view (allocation, predicted move), no 申购 advice
-            return self.composer.text(ipo, alert.EVENT_RESULT, settings)
-        return self.composer.text(ipo, alert.EVENT_BRIEF, settings)
+            return self.composer.text(ipo, Event.RESULT, settings)
+        return self.composer.text(ipo, Event.BRIEF, settings)
 
     def ipo_pdf(self, code: str) -> Path | None:
         """The per-IPO PDF brief (rendered now), or None when it cannot be rendered."""
@@ -114,15 +113,3 @@ class BotService:
             return report.render_monthly(self.config, self.conn, self.now, month)[0]
         except NoDataError:
             return None
-
-
-def backend_for(config: Config) -> BotService:
-    """A bot service over the configured store, for ``build_application(config)`` without a backend.
-
-    Only ``notify.bot``'s default backend names it; ``serve`` and ``bot`` build the service and pass it in.
-    """
-
-    def beijing_now() -> datetime:
-        return datetime.now(TZ)  # the long-running bot's own clock; everything below takes it as a parameter
-
-    return BotService(config, open_store(config, beijing_now), beijing_now)

@@ -9,29 +9,30 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from reportbot.config import Config
 from reportbot.domain import TZ
+from reportbot.kinds import Channel, Event
 from reportbot.store import subscribers as sub_store
 from reportbot.tradingcal import TradingCalendar
 
 # event → (trading days after the event's day, local time of the deadline)
-EVENT_DEADLINES: dict[str, tuple[int, time]] = {
-    "eve": (1, time(9, 15)),
-    "morning": (0, time(15, 0)),
-    "result": (0, time(15, 0)),
-    "listing": (0, time(9, 30)),
+EVENT_DEADLINES: dict[Event, tuple[int, time]] = {
+    Event.EVE: (1, time(9, 15)),
+    Event.MORNING: (0, time(15, 0)),
+    Event.RESULT: (0, time(15, 0)),
+    Event.LISTING: (0, time(9, 30)),
 }
-DEADLINE_ZH = {
-    "eve": "申购日 09:15 前",
-    "morning": "申购日 15:00 前",
-    "result": "结果日 15:00 前",
-    "listing": "上市日 09:30 开盘前",
+DEADLINE_ZH: dict[Event, str] = {  # the same deadlines as a reader says them (``schedule list``)
+    Event.EVE: "申购日 09:15 前",
+    Event.MORNING: "申购日 15:00 前",
+    Event.RESULT: "结果日 15:00 前",
+    Event.LISTING: "上市日 09:30 开盘前",
 }
 
 
-def deadline(event: str, event_date: date, cal: TradingCalendar) -> datetime | None:
+def deadline(event: Event, event_date: date, cal: TradingCalendar) -> datetime | None:
     """The moment after which an ``event`` alert of ``event_date`` is too late (None: no deadline)."""
     rule = EVENT_DEADLINES.get(event)
     if rule is None:
@@ -53,7 +54,7 @@ def send_duration_s(recipients: int, rate: float) -> float:
     return recipients / rate if rate > 0 else 0.0
 
 
-def latest_start(event: str, configured: time, recipients: int, rate: float, margin_s: int) -> time:
+def latest_start(event: Event, configured: time, recipients: int, rate: float, margin_s: int) -> time:
     """The event's send time: ``configured``, or earlier when ``recipients`` at ``rate`` would miss the deadline.
 
     The deadline is taken on the shortest calendar (the eve's next trading day as the next calendar day),
@@ -70,10 +71,10 @@ def latest_start(event: str, configured: time, recipients: int, rate: float, mar
     return time(start_s // 3600, start_s % 3600 // 60, start_s % 60)
 
 
-def event_of_job(target: str) -> str | None:
+def event_of_job(target: str) -> Event | None:
     """The alert event a job target sends (``alerts-eve`` → ``eve``), or None."""
     event = target.removeprefix("alerts-")
-    return event if target.startswith("alerts-") and event in EVENT_DEADLINES else None
+    return Event(event) if target.startswith("alerts-") and event in EVENT_DEADLINES else None
 
 
 def scheduled_start(config: Config, conn: sqlite3.Connection, target: str, configured: time) -> time:
@@ -85,14 +86,7 @@ def scheduled_start(config: Config, conn: sqlite3.Connection, target: str, confi
     if event is None:
         return configured
     channels = config.notify.alert_channels
-    recipients = (sub_store.count_active(conn) if "telegram" in channels else 0) + sum(
-        1 for c in channels if c != "telegram"
+    recipients = (sub_store.count_active(conn) if Channel.TELEGRAM in channels else 0) + sum(
+        1 for c in channels if c != Channel.TELEGRAM
     )
     return latest_start(event, configured, recipients, pacing_rate(config), config.delivery.start_margin_s)
-
-
-def fits(event: str, start: datetime, recipients: int, rate: float, cal: TradingCalendar) -> tuple[datetime, bool]:
-    """When a send started at ``start`` ends, and whether that is before the event's deadline."""
-    end = start + timedelta(seconds=send_duration_s(recipients, rate))
-    limit = deadline(event, start.date(), cal)
-    return end, limit is None or end <= limit

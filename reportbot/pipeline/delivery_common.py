@@ -1,15 +1,16 @@
-"""What every delivery run shares: the summary record, the per-event run lock, sync→async glue."""
+"""What every delivery run shares: the summary record, the per-event run lock, notifiers, sync→async glue."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,10 +18,14 @@ from typing import Any, TypeVar, cast
 
 from reportbot.config import Config
 from reportbot.errors import NotifyError
+from reportbot.kinds import Channel, Event
+from reportbot.notify import registry
+from reportbot.notify.base import DeliveryResult, Message, Notifier, Outcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LOCK_WAIT_S = 1800.0  # a rerun of the same event waits this long for the running one
+MAX_BACKOFF_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class DeliverySummary:
     """What one delivery run did."""
 
     as_of: date
-    events: tuple[str, ...]
+    events: tuple[Event, ...]
     due: int = 0  # (event, IPO) pairs due on as_of
     planned: int = 0  # new ledger rows
     sent: int = 0
@@ -92,7 +97,7 @@ def delivery_lock(config: Config, key: str = "alerts", *, wait_s: float | None =
 
 
 @contextlib.contextmanager
-def delivery_locks(config: Config, keys: tuple[str, ...], *, wait_s: float | None = None) -> Iterator[None]:
+def delivery_locks(config: Config, keys: tuple[Event, ...], *, wait_s: float | None = None) -> Iterator[None]:
     """:func:`delivery_lock` for several keys, taken in sorted order (no deadlock between runs)."""
     with contextlib.ExitStack() as stack:
         for key in sorted(set(keys)):
@@ -120,3 +125,42 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])
+
+
+@contextlib.asynccontextmanager
+async def open_notifiers(config: Config, channels: Iterable[Channel]) -> AsyncIterator[dict[Channel, Notifier]]:
+    """Started notifiers for ``channels`` from the registry, closed on exit.
+
+    Raises:
+        ConfigError: a channel's credentials are not configured.
+        NotifyError: a channel is unreachable or rejects our credentials.
+    """
+    opened: dict[Channel, Notifier] = {}
+    try:
+        for channel in sorted(set(channels)):
+            opened[channel] = registry.notifier_for(config, channel)
+            await opened[channel].start()
+        yield opened
+    finally:
+        for notifier in opened.values():
+            await notifier.close()
+
+
+def backoff_s(config: Config, failures: int) -> float:
+    """Seconds before retry number ``failures`` (from ``[telegram].backoff_s``, doubling, at most 30 s)."""
+    delay: float = min(config.telegram.backoff_s * 2 ** (failures - 1), MAX_BACKOFF_S)
+    return delay
+
+
+async def send_retrying(config: Config, notifier: Notifier, message: Message) -> DeliveryResult:
+    """Deliver one message outside a fan-out, retrying (with backoff) what definitely did not arrive."""
+    failures, limit = 0, config.telegram.max_attempts
+    while True:
+        result = await notifier.send(message)
+        if result.outcome is not Outcome.RETRY or result.retry_after_s is not None:
+            return result
+        failures += 1
+        if failures >= limit:
+            return dataclasses.replace(result, detail=f"{result.detail} (attempt {failures}/{limit})")
+        log.warning("%s: %s: %s; retrying", notifier.channel, message.recipient, result.detail)
+        await asyncio.sleep(backoff_s(config, failures))

@@ -6,15 +6,17 @@ import sqlite3
 from collections import defaultdict
 from datetime import datetime
 
+from reportbot.kinds import DeliveryStatus, Event
 from reportbot.pipeline.delivery_common import DeliverySummary
 from reportbot.store import deliveries as ledger
 
 EVENT_ZH = {
-    "eve": "申购前一日提醒",
-    "morning": "申购日提醒",
-    "result": "中签结果提醒",
-    "listing": "上市提醒",
-    "monthly": "月报",
+    Event.EVE: "申购前一日提醒",
+    Event.MORNING: "申购日提醒",
+    Event.RESULT: "中签结果提醒",
+    Event.LISTING: "上市提醒",
+    Event.BRIEF: "新股简报",
+    Event.MONTHLY: "月报",
 }
 LIST_MAX = 50  # chats named per category; the rest are counted
 
@@ -50,7 +52,7 @@ def admin_report(summary: DeliverySummary) -> str | None:
     """The admin message of a run that left something undelivered, or None when everyone got it."""
     if not (summary.failed or summary.in_doubt or summary.expired):
         return None
-    names = "、".join(EVENT_ZH.get(e, e) for e in summary.events)
+    names = "、".join(EVENT_ZH[e] for e in summary.events)
     lines = [
         f"⚠️ 提醒发送第 {summary.run_id} 次运行（{summary.as_of.isoformat()}，{names}）："
         f"已发送 {summary.sent}，失败 {summary.failed}，未确认 {summary.in_doubt}，"
@@ -69,18 +71,16 @@ def admin_report(summary: DeliverySummary) -> str | None:
 def status_lines(conn: sqlite3.Connection, since: datetime) -> list[str]:
     """``reportbot status``: failed and in-doubt deliveries since ``since``, by run and chat (indexed query)."""
     rows = ledger.problems(conn, since=since, limit=500)
-    groups: dict[tuple[int, str, str], list[ledger.LedgerRow]] = defaultdict(list)
+    groups: dict[tuple[int, DeliveryStatus, Event], list[ledger.LedgerRow]] = defaultdict(list)
     for row in rows:
         groups[(row.run_id, row.status, row.event)].append(row)
     if not groups:
         return []
     lines = ["最近 7 天未送达的提醒（按运行编号，可补发）："]
     for (run_id, status, event), found in sorted(groups.items(), reverse=True):
-        kind = "未确认" if status == ledger.IN_DOUBT else "失败"
+        kind = "未确认" if status is DeliveryStatus.IN_DOUBT else "失败"
         chats = "、".join(r.recipient for r in found[:LIST_MAX]) + (
             f" 等 {len(found)} 个" if len(found) > LIST_MAX else ""
         )
-        lines.append(
-            f"  运行 {run_id} {EVENT_ZH.get(event, event)} {kind} {len(found)}：{chats}（{reason_zh(found[0].reason)}）"
-        )
+        lines.append(f"  运行 {run_id} {EVENT_ZH[event]} {kind} {len(found)}：{chats}（{reason_zh(found[0].reason)}）")
     return lines

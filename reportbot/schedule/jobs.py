@@ -54,7 +54,7 @@ def default_admin_notifier(config: Config) -> AdminNotify:
         except ConfigError as exc:
             log.warning("admin message (not sent: %s): %s", exc, text)
             return
-        from reportbot.pipeline.delivery import notify_admins  # Telegram: only when a message goes out
+        from reportbot.pipeline.management import notify_admins  # Telegram: only when a message goes out
 
         notify_admins(config, text)
 

@@ -1,13 +1,10 @@
 """The delivery ledger: one row per channel × recipient × item (IPOs of one event, or a report) × event.
 
-A row is planned ``pending`` with the event's deadline and ends ``sent``, ``failed`` (with the reason and
-whether a retry may help) or ``in_doubt``: the request may have reached Telegram (a read timeout, a
-connection reset after the body was sent, a process killed while it was on the wire). In-doubt rows are
-never resent automatically; ``reportbot alerts resend --in-doubt RUN`` does it on purpose.
-
-The moment a request has been handed to the kernel, the sender appends ``row part total`` to the *wire
-journal* of its event (one ``write`` system call, which survives SIGKILL). On restart a row in the journal
-that was not marked ``sent`` is in doubt; a row not in it never reached Telegram and is sent again.
+A row is planned ``pending`` with its event's deadline and ends ``sent``, ``failed`` (with the reason and
+whether a retry may help) or ``in_doubt``: the request may have reached the recipient (a read timeout, a
+reset after the request was sent, a process killed with it on the wire), so it is never resent
+automatically. A row is committed ``sending`` right before each request leaves; one still ``sending``
+after a restart is in doubt at that part, any other is sent again from its ``parts_sent``.
 """
 
 from __future__ import annotations
@@ -17,48 +14,24 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from reportbot.store.wirejournal import JournalEntry, WireJournal, clear_journal, journal_path, read_journal
+from reportbot.kinds import Channel, DeliveryStatus, Event
 
-__all__ = ["JournalEntry", "WireJournal", "clear_journal", "journal_path", "read_journal"]  # re-exported
-
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-IN_DOUBT = "in_doubt"
-STATUSES = (PENDING, SENDING, SENT, FAILED, IN_DOUBT)
 IN_DOUBT_REASON = "in doubt: the process stopped while this part was being sent; not resent to avoid a duplicate"
 
 _COLUMNS = (
-    " id INTEGER PRIMARY KEY,"
-    " channel TEXT NOT NULL,"
-    " recipient TEXT NOT NULL,"
-    " item TEXT NOT NULL,"
-    " event TEXT NOT NULL,"
-    " event_date TEXT NOT NULL,"
+    " id INTEGER PRIMARY KEY, channel TEXT NOT NULL, recipient TEXT NOT NULL, item TEXT NOT NULL,"
+    " event TEXT NOT NULL, event_date TEXT NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'in_doubt')),"
-    " retryable INTEGER NOT NULL DEFAULT 0,"
-    " deadline TEXT NOT NULL DEFAULT '',"
-    " run_id INTEGER NOT NULL DEFAULT 0,"
-    " parts_total INTEGER NOT NULL DEFAULT 0,"
-    " parts_sent INTEGER NOT NULL DEFAULT 0,"
-    " attempts INTEGER NOT NULL DEFAULT 0,"
-    " reason TEXT NOT NULL DEFAULT '',"
-    " created_at TEXT NOT NULL,"
-    " updated_at TEXT NOT NULL,"
-    " UNIQUE (channel, recipient, item, event)"
+    " retryable INTEGER NOT NULL DEFAULT 0, deadline TEXT NOT NULL DEFAULT '', run_id INTEGER NOT NULL DEFAULT 0,"
+    " parts_total INTEGER NOT NULL DEFAULT 0, parts_sent INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '',"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (channel, recipient, item, event)"
 )
 SCHEMA: tuple[str, ...] = (
     f"CREATE TABLE IF NOT EXISTS deliveries ({_COLUMNS})",
-    "CREATE TABLE IF NOT EXISTS delivery_runs ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " events TEXT NOT NULL,"
-    " as_of TEXT NOT NULL,"
-    " started_at TEXT NOT NULL,"
-    " finished_at TEXT,"
-    " pid INTEGER NOT NULL DEFAULT 0,"
+    "CREATE TABLE IF NOT EXISTS delivery_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL,"
+    " as_of TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, pid INTEGER NOT NULL DEFAULT 0,"
     " summary TEXT NOT NULL DEFAULT '')",
 )
 _INDEXES = (
@@ -95,10 +68,10 @@ def migrate(conn: sqlite3.Connection) -> None:
 class PlannedDelivery:
     """A delivery to plan (``deadline``: after it the delivery is expired instead of sent late)."""
 
-    channel: str
+    channel: Channel
     recipient: str
     item: str
-    event: str
+    event: Event
     event_date: date
     deadline: datetime | None = None
 
@@ -108,12 +81,12 @@ class LedgerRow:
     """One stored delivery."""
 
     id: int
-    channel: str
+    channel: Channel
     recipient: str
     item: str
-    event: str
+    event: Event
     event_date: date
-    status: str
+    status: DeliveryStatus
     parts_total: int
     parts_sent: int
     attempts: int
@@ -123,19 +96,19 @@ class LedgerRow:
     run_id: int = 0
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
 
 
 def _from_row(row: sqlite3.Row) -> LedgerRow:
     return LedgerRow(
         id=int(row["id"]),
-        channel=str(row["channel"]),
+        channel=Channel(row["channel"]),
         recipient=str(row["recipient"]),
         item=str(row["item"]),
-        event=str(row["event"]),
+        event=Event(row["event"]),
         event_date=date.fromisoformat(row["event_date"]),
-        status=str(row["status"]),
+        status=DeliveryStatus(row["status"]),
         parts_total=int(row["parts_total"]),
         parts_sent=int(row["parts_sent"]),
         attempts=int(row["attempts"]),
@@ -154,18 +127,14 @@ def plan(conn: sqlite3.Connection, deliveries: Iterable[PlannedDelivery], *, now
         "INSERT OR IGNORE INTO deliveries (channel, recipient, item, event, event_date, deadline, status,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
         (
-            (d.channel, d.recipient, d.item, d.event, d.event_date.isoformat(), _deadline(d), stamp, stamp)
+            (d.channel, d.recipient, d.item, d.event, d.event_date.isoformat(), _iso(d.deadline), stamp, stamp)
             for d in deliveries
         ),
     )
     return conn.total_changes - before
 
 
-def _deadline(planned: PlannedDelivery) -> str:
-    return _iso(planned.deadline) if planned.deadline is not None else ""
-
-
-def start_run(conn: sqlite3.Connection, events: Sequence[str], as_of: date, *, now: datetime) -> int:
+def start_run(conn: sqlite3.Connection, events: Sequence[Event], as_of: date, *, now: datetime) -> int:
     """Record a delivery run; returns its number (shown to the operator, used by ``alerts resend``)."""
     cur = conn.execute(
         "INSERT INTO delivery_runs (events, as_of, started_at, pid) VALUES (?, ?, ?, ?)",
@@ -184,27 +153,33 @@ def claim(conn: sqlite3.Connection, row_ids: Sequence[int], run_id: int) -> None
     conn.executemany("UPDATE deliveries SET run_id = ? WHERE id = ?", ((run_id, i) for i in row_ids))
 
 
-def sendable(
-    conn: sqlite3.Connection, events: Sequence[str], *, now: datetime, retry_failed: bool = True
-) -> list[LedgerRow]:
+_OPEN = "status IN ('pending', 'failed') AND (status = 'pending' OR retryable = 1)"  # may still be sent
+
+
+def _select(conn: sqlite3.Connection, where: str, args: Sequence[object]) -> list[LedgerRow]:
+    return [_from_row(r) for r in conn.execute(f"SELECT * FROM deliveries WHERE {where} ORDER BY id", args)]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def sendable(conn: sqlite3.Connection, events: Sequence[Event], *, now: datetime) -> list[LedgerRow]:
     """Rows of ``events`` still timely (deadline after ``now``) to send: pending, and retryable failures."""
-    marks = ", ".join("?" for _ in events)
-    statuses = "('pending', 'failed')" if retry_failed else "('pending')"
-    sql = (
-        f"SELECT * FROM deliveries WHERE status IN {statuses} AND event IN ({marks})"
-        " AND (status = 'pending' OR retryable = 1) AND (deadline = '' OR deadline > ?) ORDER BY id"
-    )
-    return [_from_row(r) for r in conn.execute(sql, (*events, _iso(now)))]
+    where = f"{_OPEN} AND event IN ({_marks(events)}) AND (deadline = '' OR deadline > ?)"
+    return _select(conn, where, (*events, _iso(now)))
 
 
-def expire(conn: sqlite3.Connection, events: Sequence[str], *, now: datetime) -> list[LedgerRow]:
-    """Give up on pending and retryable rows of ``events`` whose deadline has passed; returns them as they were."""
-    marks = ", ".join("?" for _ in events)
-    sql = (
-        f"SELECT * FROM deliveries WHERE status IN ('pending', 'failed') AND event IN ({marks})"
-        " AND (status = 'pending' OR retryable = 1) AND deadline != '' AND deadline <= ? ORDER BY id"
+def expirable(conn: sqlite3.Connection, events: Sequence[Event], *, now: datetime) -> list[LedgerRow]:
+    """Pending and retryable rows of ``events`` whose deadline has passed."""
+    return _select(
+        conn, f"{_OPEN} AND event IN ({_marks(events)}) AND deadline != '' AND deadline <= ?", (*events, _iso(now))
     )
-    rows = [_from_row(r) for r in conn.execute(sql, (*events, _iso(now)))]
+
+
+def expire(conn: sqlite3.Connection, events: Sequence[Event], *, now: datetime) -> list[LedgerRow]:
+    """Give up on the :func:`expirable` rows; returns them as they were."""
+    rows = expirable(conn, events, now=now)
     conn.executemany(
         "UPDATE deliveries SET status = 'failed', retryable = 0, reason = ?, updated_at = ? WHERE id = ?",
         (
@@ -216,10 +191,9 @@ def expire(conn: sqlite3.Connection, events: Sequence[str], *, now: datetime) ->
     return rows
 
 
-def by_run(conn: sqlite3.Connection, run_id: int, status: str) -> list[LedgerRow]:
+def by_run(conn: sqlite3.Connection, run_id: int, status: DeliveryStatus) -> list[LedgerRow]:
     """Rows of one delivery run in ``status`` (indexed)."""
-    sql = "SELECT * FROM deliveries WHERE run_id = ? AND status = ? ORDER BY id"
-    return [_from_row(r) for r in conn.execute(sql, (run_id, status))]
+    return _select(conn, "run_id = ? AND status = ?", (run_id, status))
 
 
 def problems(conn: sqlite3.Connection, *, since: datetime, limit: int = 50) -> list[LedgerRow]:
@@ -231,14 +205,13 @@ def problems(conn: sqlite3.Connection, *, since: datetime, limit: int = 50) -> l
     return [_from_row(r) for r in conn.execute(sql, (_iso(since), limit))]
 
 
-def delivered_keys(conn: sqlite3.Connection, event_date: date, events: Sequence[str]) -> set[tuple[str, str, str]]:
-    """(channel, recipient, event) already sent or in doubt for one event date (indexed; for dry runs)."""
-    marks = ", ".join("?" for _ in events)
+def delivered_keys(conn: sqlite3.Connection, event_date: date, events: Sequence[Event]) -> set[tuple[str, ...]]:
+    """(channel, recipient, event) already sent, sending or in doubt on one event date (indexed; dry runs)."""
     sql = (
-        f"SELECT channel, recipient, event FROM deliveries WHERE event_date = ? AND event IN ({marks})"
+        f"SELECT channel, recipient, event FROM deliveries WHERE event_date = ? AND event IN ({_marks(events)})"
         " AND status IN ('sent', 'in_doubt', 'sending')"
     )
-    return {(str(r[0]), str(r[1]), str(r[2])) for r in conn.execute(sql, (event_date.isoformat(), *events))}
+    return {tuple(map(str, r)) for r in conn.execute(sql, (event_date.isoformat(), *events))}
 
 
 def prune(conn: sqlite3.Connection, before: datetime) -> int:
@@ -250,53 +223,22 @@ def prune(conn: sqlite3.Connection, before: datetime) -> int:
     return int(cur.rowcount)
 
 
-def recover_in_doubt(
-    conn: sqlite3.Connection, *, now: datetime, journal: Path | None = None, events: Sequence[str] | None = None
-) -> list[LedgerRow]:
-    """Settle what a killed run left in the journal (or ``sending``) but not in the ledger.
+def recover_in_doubt(conn: sqlite3.Connection, *, now: datetime, events: Sequence[Event]) -> list[LedgerRow]:
+    """Settle what a killed run left ``sending``: the part on the wire may have arrived.
 
-    A part whose answer was confirmed counts as delivered (the row is ``sent``, or resumes at its next
-    part). A part on the wire without an answer may have arrived: the row is ``in_doubt`` at that part
-    and is not sent again automatically. Call inside a transaction, then :func:`clear_journal` once it
-    has committed. Returns the rows left in doubt, as they were.
+    Such a row becomes ``in_doubt`` at that part and is not sent again automatically. Returns those
+    rows, as they were.
     """
-    written = read_journal(journal) if journal is not None else {}
-    sending = "SELECT * FROM deliveries WHERE status = 'sending'"
-    args: list[str] = []
-    if events is not None:
-        sending += f" AND event IN ({', '.join('?' for _ in events)})"
-        args = list(events)
-    rows = [_from_row(r) for r in conn.execute(sending + " ORDER BY id", args)]
-    if written:
-        marks = ", ".join("?" for _ in written)
-        found = conn.execute(
-            f"SELECT * FROM deliveries WHERE status IN ('pending', 'failed') AND id IN ({marks}) ORDER BY id",
-            list(written),
-        )
-        rows += [_from_row(r) for r in found]
-    doubtful = []
-    for row in rows:
-        entry = written.get(row.id, JournalEntry(row.parts_sent if row.status == SENDING else -1, -1, row.parts_total))
-        total = max(entry.total, row.parts_total, 1)
-        done = max(row.parts_sent, entry.confirmed + 1)
-        if entry.on_wire >= done:  # on the wire after the last confirmed part: in doubt
-            status, parts, reason = IN_DOUBT, entry.on_wire, IN_DOUBT_REASON
-            doubtful.append(row)
-        else:
-            status, parts, reason = (SENT if done >= total else PENDING), done, row.reason
-        conn.execute(
-            "UPDATE deliveries SET status = ?, retryable = 0, parts_sent = ?, parts_total = ?, reason = ?,"
-            " updated_at = ? WHERE id = ?",
-            (status, parts, total, reason, _iso(now), row.id),
-        )
-    return doubtful
+    rows = _select(conn, f"status = 'sending' AND event IN ({_marks(events)})", events)
+    _set(conn, [r.id for r in rows], now, status=DeliveryStatus.IN_DOUBT, retryable=0, reason=IN_DOUBT_REASON)
+    return rows
 
 
 def list_rows(
     conn: sqlite3.Connection,
     *,
-    status: str | None = None,
-    channel: str | None = None,
+    status: DeliveryStatus | None = None,
+    channel: Channel | None = None,
     event_date: date | None = None,
 ) -> list[LedgerRow]:
     """Ledger rows filtered by status, channel and event date, in planning order."""
@@ -305,8 +247,7 @@ def list_rows(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(value.isoformat() if isinstance(value, date) else value)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [_from_row(r) for r in conn.execute(f"SELECT * FROM deliveries{where} ORDER BY id", args)]
+    return _select(conn, " AND ".join(clauses) or "1", args)
 
 
 def mark_sending(conn: sqlite3.Connection, row_id: int, parts_total: int, *, now: datetime) -> None:
@@ -318,67 +259,38 @@ def mark_sending(conn: sqlite3.Connection, row_id: int, parts_total: int, *, now
     )
 
 
+def _set(conn: sqlite3.Connection, row_ids: Sequence[int], now: datetime, **values: object) -> None:
+    columns = "".join(f"{name} = ?, " for name in values)
+    conn.executemany(
+        f"UPDATE deliveries SET {columns}updated_at = ? WHERE id = ?",
+        ((*values.values(), _iso(now), row_id) for row_id in row_ids),
+    )
+
+
 def mark_part_sent(conn: sqlite3.Connection, row_id: int, parts_sent: int, parts_total: int, *, now: datetime) -> None:
     """A part was delivered: the row is ``sent`` after the last part, else back to ``pending``."""
-    conn.execute(
-        "UPDATE deliveries SET status = ?, parts_sent = ?, parts_total = ?, updated_at = ? WHERE id = ?",
-        (SENT if parts_sent >= parts_total else PENDING, parts_sent, parts_total, _iso(now), row_id),
-    )
-
-
-def mark_sent_many(conn: sqlite3.Connection, done: list[tuple[int, int, int]], *, now: datetime) -> None:
-    """Mark rows (id, parts, attempts) delivered in full."""
-    stamp = _iso(now)
-    conn.executemany(
-        "UPDATE deliveries SET status = 'sent', retryable = 0, parts_sent = ?, parts_total = ?,"
-        " attempts = attempts + ?, updated_at = ? WHERE id = ?",
-        ((parts, parts, attempts, stamp, row_id) for row_id, parts, attempts in done),
-    )
+    status = DeliveryStatus.SENT if parts_sent >= parts_total else DeliveryStatus.PENDING
+    _set(conn, [row_id], now, status=status, parts_sent=parts_sent, parts_total=parts_total)
 
 
 def mark_pending(conn: sqlite3.Connection, row_id: int, reason: str, *, now: datetime) -> None:
-    """The request definitely failed (e.g. 429 or 5xx) and will be retried: ``pending`` with the reason."""
-    conn.execute(
-        "UPDATE deliveries SET status = 'pending', reason = ?, updated_at = ? WHERE id = ?",
-        (reason, _iso(now), row_id),
-    )
+    """The request definitely failed (e.g. 5xx) and will be retried in this run: ``pending`` with the reason."""
+    _set(conn, [row_id], now, status=DeliveryStatus.PENDING, reason=reason)
 
 
-def mark_failed(
-    conn: sqlite3.Connection,
-    row_id: int,
-    reason: str,
-    *,
-    now: datetime,
-    attempts: int = 0,
-    retryable: bool = False,
-    parts_sent: int | None = None,
-) -> None:
+def mark_failed(conn: sqlite3.Connection, row_id: int, reason: str, *, now: datetime, retryable: bool = False) -> None:
     """Give up on a delivery for now, with the reason; ``retryable``: a later run of the event retries it."""
-    conn.execute(
-        "UPDATE deliveries SET status = 'failed', retryable = ?, reason = ?, attempts = attempts + ?,"
-        " parts_sent = COALESCE(?, parts_sent), updated_at = ? WHERE id = ?",
-        (int(retryable), reason, attempts, parts_sent, _iso(now), row_id),
-    )
+    _set(conn, [row_id], now, status=DeliveryStatus.FAILED, retryable=int(retryable), reason=reason)
 
 
-def mark_in_doubt(
-    conn: sqlite3.Connection, row_id: int, reason: str, *, now: datetime, attempts: int, parts_sent: int
-) -> None:
+def mark_in_doubt(conn: sqlite3.Connection, row_id: int, reason: str, *, now: datetime) -> None:
     """The request may have reached the recipient: never resent automatically."""
-    conn.execute(
-        "UPDATE deliveries SET status = 'in_doubt', retryable = 0, reason = ?, attempts = attempts + ?,"
-        " parts_sent = ?, updated_at = ? WHERE id = ?",
-        (reason, attempts, parts_sent, _iso(now), row_id),
-    )
+    _set(conn, [row_id], now, status=DeliveryStatus.IN_DOUBT, retryable=0, reason=reason)
 
 
 def reopen(conn: sqlite3.Connection, row_ids: Sequence[int], *, now: datetime) -> None:
     """Make rows pending again (an operator's resend of failed or in-doubt rows)."""
-    conn.executemany(
-        "UPDATE deliveries SET status = 'pending', retryable = 0, updated_at = ? WHERE id = ?",
-        ((_iso(now), i) for i in row_ids),
-    )
+    _set(conn, row_ids, now, status=DeliveryStatus.PENDING, retryable=0)
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:

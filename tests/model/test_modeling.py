@@ -65,6 +65,21 @@ def test_model_report_covers_every_known_outcome_after_min_train(config: Config,
         assert perfect.profit_cny >= everything_row.profit_cny
 
 
+def test_every_strategy_trades_the_same_lots_and_cash(config: Config, store: sqlite3.Connection) -> None:
+    rows = {(r.strategy, r.year): r for r in modeling.model_report(config, store).backtest}
+    for who in (backtest.SUBSCRIBER_DEFAULT, backtest.SUBSCRIBER_CAP):
+        years = {y for s, y in rows if s.startswith(who)}
+        for year in years:
+            everything = rows[(f"{who}·{backtest.STRATEGY_ALL}", year)]
+            perfect = rows[(f"{who}·{backtest.STRATEGY_PERFECT}", year)]
+            for strategy in backtest.STRATEGIES:
+                row = rows[(f"{who}·{strategy}", year)]
+                # perfect foresight takes exactly the profitable trades of the same book: nothing beats it
+                assert row.profit_cny <= perfect.profit_cny + 1e-6
+                assert row.subscribed <= everything.subscribed
+                assert row.capital_days <= everything.capital_days + 1e-6
+
+
 def test_contributions_sum_to_the_prediction(config: Config, store: sqlite3.Connection) -> None:
     ipo = find_ipo(store, "920025")
     settings = SubscriberSettings(capital_cny=50_000, annual_rate=0.03, min_probability=0.6)

@@ -10,8 +10,9 @@ import pytest
 
 from reportbot.config import Config
 from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
-from reportbot.notify.telegram import MAX_MESSAGE_CHARS, split_text
-from reportbot.pipeline.delivery import AlertComposer
+from reportbot.notify.base import split_text
+from reportbot.notify.telegram import MAX_MESSAGE_CHARS
+from reportbot.pipeline.alerting import AlertComposer
 from reportbot.summary import alert
 from reportbot.tradingcal import calendar_for
 
@@ -191,7 +192,7 @@ def test_composer_uses_an_injected_predictor_once_per_settings(config: Config, s
 def test_long_alert_is_split_under_the_limit(config: Config) -> None:
     long_name = dataclasses.replace(IPO, name="长" * 5000)
     terms = alert.alert_terms(long_name, calendar_for(config), capital=1e6, annual_rate=0.05)
-    parts = split_text(alert.format_subscriber_alert(terms, PREDICTION, SETTINGS, event="eve"))
+    parts = split_text(alert.format_subscriber_alert(terms, PREDICTION, SETTINGS, event="eve"), MAX_MESSAGE_CHARS)
     assert len(parts) == 3 and all(len(p) <= MAX_MESSAGE_CHARS for p in parts)
     assert "".join(parts).count("长") == 5000
 

@@ -11,7 +11,9 @@ import pytest
 
 from reportbot.config import Config
 from reportbot.domain import TZ
-from reportbot.notify.bot import build_application, parse_setting
+from reportbot.notify.bot import build_application
+from reportbot.notify.settings_input import parse_setting
+from reportbot.pipeline import manage
 from reportbot.pipeline.botservice import BotService
 from reportbot.store import subscribers as sub_store
 from tests.conftest import TOKEN, fixed_now
@@ -194,13 +196,15 @@ def test_unknown_code_has_no_brief(tg_config: Config, store: sqlite3.Connection)
     assert backend.ipo_brief(1, "999999") is None
 
 
-def test_config_only_application_uses_the_configured_store(
+def test_serve_application_uses_the_configured_store(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
-    """`reportbot serve` calls build_application(config): the bot then opens the configured database."""
+    """`reportbot serve` passes the backend over the configured database: the bot writes there."""
+
+    service = BotService(tg_config, manage.open_store(tg_config, fixed_now), fixed_now)  # as serve builds it
 
     async def main() -> None:
-        app = build_application(tg_config)
+        app = build_application(tg_config, service)
         async with app:
             await app.start()
             assert app.updater is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import json
@@ -21,10 +22,23 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from reportbot.config import Config
 from reportbot.errors import ConfigError
-from reportbot.notify import email as mail
-from reportbot.notify import webhooks
+from reportbot.kinds import Channel
+from reportbot.notify.base import DeliveryResult, Message, Notifier, Outcome
+from reportbot.notify.email import EmailNotifier
+from reportbot.notify.webhooks import WebhookNotifier
 
 PASSWORD = "smtp-Pa55word"
+
+
+def _deliver(notifier: Notifier, *messages: Message) -> list[DeliveryResult]:
+    async def run() -> list[DeliveryResult]:
+        await notifier.start()
+        try:
+            return [await notifier.send(m) for m in messages]
+        finally:
+            await notifier.close()
+
+    return asyncio.run(run())
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +133,9 @@ def test_email_with_starttls_auth_and_pdf(
     cfg = _smtp_config(config, port, tls_files[0])
     pdf = tmp_path / "bse-monthly-2026-08.pdf"
     pdf.write_bytes(b"%PDF-1.7 monthly")
-    results = mail.send_email(cfg, list(cfg.smtp.recipients), "北交所新股月报 2026-08", "附件为月报。", [pdf])
+    subject = "北交所新股月报 2026-08"
+    messages = [Message(recipient=r, text="附件为月报。", subject=subject, document=pdf) for r in cfg.smtp.recipients]
+    results = _deliver(EmailNotifier(cfg), *messages)
     assert [r.ok for r in results] == [True, True]
     assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == ["ceo@example.com", "cfo@example.com"]
     message = email.message_from_bytes(inbox.envelopes[0].original_content or b"")
@@ -135,14 +151,14 @@ def test_email_wrong_password_is_reported_not_raised(
     monkeypatch.setenv(config.smtp.password_env, "wrong")
     cfg = _smtp_config(config, port, tls_files[0])
     cfg = dataclasses.replace(cfg, smtp=dataclasses.replace(cfg.smtp, timeout_s=2.0))
-    results = mail.send_email(cfg, ["ceo@example.com"], "s", "b", [])
+    results = _deliver(EmailNotifier(cfg), Message(recipient="ceo@example.com", text="b", subject="s"))
     assert not results[0].ok and results[0].detail.startswith(f"smtp 127.0.0.1:{port}: SMTP")
     assert PASSWORD not in results[0].detail and inbox.envelopes == []
 
 
 def test_email_without_host_is_a_config_error(config: Config) -> None:
     with pytest.raises(ConfigError, match=r"smtp\.host"):
-        mail.send_email(config, ["a@example.com"], "s", "b", [])
+        EmailNotifier(config)
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -192,7 +208,9 @@ def test_group_webhooks(
     env = getattr(config.notify, f"{channel}_webhook_env")
     monkeypatch.setenv(env, f"{hook_url}/{channel}?key=secret")
     _Hook.answer = answer
-    result = webhooks.send_to_channel(config, channel, "北交所新股申购提醒")
+    [result] = _deliver(
+        WebhookNotifier(config, Channel(channel)), Message(recipient=channel, text="北交所新股申购提醒")
+    )
     assert result.ok, result.detail
     [(path, body)] = _Hook.received
     assert path.startswith(f"/{channel}") and body[key[0]][key[1]] == "北交所新股申购提醒"
@@ -201,5 +219,19 @@ def test_group_webhooks(
 def test_webhook_rejection_is_reported(config: Config, hook_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.notify.wecom_webhook_env, f"{hook_url}/wecom")
     _Hook.answer = {"errcode": 93000, "errmsg": "invalid webhook url"}
-    result = webhooks.send_to_channel(config, "wecom", "x")
-    assert not result.ok and "93000" in result.detail
+    [result] = _deliver(WebhookNotifier(config, Channel.WECOM), Message(recipient="wecom", text="x"))
+    assert result.outcome is Outcome.FAILED and "93000" in result.detail
+
+
+def test_webhook_without_a_server_is_retryable(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(config.notify.dingtalk_webhook_env, f"http://127.0.0.1:{port}/robot/send?access_token=k")
+    [result] = _deliver(WebhookNotifier(config, Channel.DINGTALK), Message(recipient="dingtalk", text="x"))
+    assert result.outcome is Outcome.RETRY and result.detail == "dingtalk webhook: ConnectError"
+
+
+def test_webhook_url_without_its_variable_is_a_config_error(config: Config) -> None:
+    with pytest.raises(ConfigError, match="feishu webhook URL"):
+        WebhookNotifier(config, Channel.FEISHU)

@@ -12,13 +12,12 @@ import time_machine
 
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import TZ
-from reportbot.kinds import Month
+from reportbot.kinds import DeliveryStatus, Month
 from reportbot.pipeline.jobs import event_days, health_summary
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
 from reportbot.sources.registry import get_source, source_names
-from reportbot.store import deliveries as ledger
 from reportbot.store import runs as run_store
 from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
@@ -77,7 +76,9 @@ def test_monthly_job_reports_the_month_that_ended(tg_config: Config, tg_server: 
     ]
     conn = sqlite3.connect(config.paths.database)
     try:
-        items = sorted(r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (ledger.SENT,)))
+        items = sorted(
+            r[0] for r in conn.execute("SELECT item FROM deliveries WHERE status = ?", (DeliveryStatus.SENT,))
+        )
     finally:
         conn.close()
     assert items == ["report:2026-11", "report:2026-12"]

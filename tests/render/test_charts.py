@@ -43,6 +43,7 @@ def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
     for title, png in pngs.items():
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.width >= 600, title  # 150 dpi
+        assert image.mode == "RGB", title  # no alpha channel for WeasyPrint to split off and re-encode
     assert plt.rcParams["font.family"][0] == fonts.PREPARED_FAMILY  # the report's font
     assert plt.rcParams["axes.unicode_minus"]  # U+2212 on negative ticks
     again = charts.return_distribution_chart(font, [-20.0, 50.0, 120.0], [50.0])

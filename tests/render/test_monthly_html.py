@@ -9,7 +9,7 @@ import pytest
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import Segment
 from reportbot.marketdata import MarketFigure, MarketPoint
 from reportbot.model.defaults import default_settings
 from reportbot.pipeline import report as report_case
@@ -47,7 +47,7 @@ def _html(config: Config, r: report.MonthlyReport) -> str:
 
 
 def _build(store: sqlite3.Connection, config: Config, month: str, **kw: object) -> report.MonthlyReport:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     defaults: dict[str, object] = {
         "market": market.build_market_view(month, [], [], [], []),
         "model": None,
@@ -113,7 +113,7 @@ def test_market_present_is_used_with_its_source(store: sqlite3.Connection, confi
 
 
 def test_model_results_fill_the_tables(store: sqlite3.Connection, config: Config) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     r = _build(store, config, "2026-08", model=synthetic_model_report(ipos), model_reason="")
     text = _html(config, r)
     assert "模型结果暂缺" not in text

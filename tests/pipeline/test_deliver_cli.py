@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from reportbot.cli import cli
 from tests.conftest import TOKEN
 from tests.fakes import FakeTelegramServer
-from tests.notify.test_kill import World
+from tests.pipeline.test_deliver_kill import World
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """Three subscribers and an eve alert due today."""
     monkeypatch.setenv("REPORTBOT_TELEGRAM_TOKEN", TOKEN)
     server = FakeTelegramServer(token=TOKEN).start()
-    yield World(tmp_path, server, range(40_000, 40_003), rate=0.0, processes=1)  # type: ignore[misc]
+    yield World(tmp_path, server, range(40_000, 40_003), rate=0.0)  # type: ignore[misc]
     server.stop()
 
 

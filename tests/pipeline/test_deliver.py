@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from datetime import date, datetime
 
@@ -13,7 +12,8 @@ from reportbot.cli import cli
 from reportbot.config import Config
 from reportbot.domain import TZ, SubscriberSettings
 from reportbot.errors import NotifyError
-from reportbot.pipeline import delivery
+from reportbot.kinds import DeliveryStatus, Event
+from reportbot.pipeline import alerting, delivery
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 from reportbot.store import subscribers as sub_store
@@ -36,11 +36,22 @@ def _subscribe(conn: sqlite3.Connection, *chat_ids: int) -> None:
             sub_store.subscribe(conn, chat, f"用户{chat}", SETTINGS, now=fixed_now())
 
 
+def _plan_eve(conn: sqlite3.Connection, *chat_ids: int) -> None:
+    """Subscribers with their 920288 eve rows planned, as a run leaves them before it sends."""
+    _subscribe(conn, *chat_ids)
+    due = [
+        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
+        for c in chat_ids
+    ]
+    with db.transaction(conn):
+        ledger.plan(conn, due, now=fixed_now())
+
+
 def test_due_alerts_cover_the_four_events(config: Config, store: sqlite3.Connection) -> None:
-    due = {(e, i.code) for e, i in delivery.due_alerts(config, store, EVE)}
+    due = {(e, i.code) for e, i in alerting.due_alerts(config, store, EVE)}
     assert due == {("eve", "920288")}
     # 2026-08-17: 华大海天 subscribes (morning), 信胜科技's winning rate is published (result), 恒兴股份 lists.
-    due = {(e, i.code) for e, i in delivery.due_alerts(config, store, date(2026, 8, 17))}
+    due = {(e, i.code) for e, i in alerting.due_alerts(config, store, date(2026, 8, 17))}
     assert due == {("morning", "920288"), ("result", "920093"), ("listing", "920107")}
 
 
@@ -69,7 +80,7 @@ def test_blocked_subscriber_is_marked_inactive(
     assert (summary.sent, summary.failed, summary.deactivated) == (1, 0, 1)  # churn, not a failure
     blocked = sub_store.get_subscriber(store, 22)
     assert blocked is not None and not blocked.active and "403" in blocked.inactive_reason
-    [row] = ledger.list_rows(store, status=ledger.FAILED)
+    [row] = ledger.list_rows(store, status=DeliveryStatus.FAILED)
     assert row.recipient == "22" and "403" in row.reason
 
 
@@ -90,13 +101,7 @@ def test_restart_resumes_without_duplicates(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
     """State a killed run leaves behind: one row sent, one on the wire (in doubt), one pending."""
-    _subscribe(store, 41, 42, 43)
-    due = [
-        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
-        for c in (41, 42, 43)
-    ]
-    with db.transaction(store):
-        ledger.plan(store, due, now=fixed_now())
+    _plan_eve(store, 41, 42, 43)
     first, second, _ = ledger.list_rows(store)
     ledger.mark_sending(store, first.id, 1, now=fixed_now())
     ledger.mark_part_sent(store, first.id, 1, 1, now=fixed_now())
@@ -120,7 +125,7 @@ def test_multi_part_alert_in_doubt_at_the_part_on_the_wire(
         )
     [row] = ledger.list_rows(store)
     ledger.mark_sending(store, row.id, 3, now=fixed_now())
-    ledger.recover_in_doubt(store, now=fixed_now())
+    ledger.recover_in_doubt(store, now=fixed_now(), events=(Event.EVE,))
     [row] = ledger.list_rows(store)
     assert (row.status, row.parts_sent) == ("in_doubt", 0)  # a resend starts at that part
 
@@ -153,18 +158,6 @@ def test_cli_nothing_due_exits_3(config: Config, tmp_path: pytest.TempPathFactor
     assert result.exit_code == 3
 
 
-def test_fan_out_over_forked_processes(
-    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
-) -> None:
-    chats = list(range(61, 71))
-    _subscribe(store, *chats)
-    config = dataclasses.replace(tg_config, telegram=dataclasses.replace(tg_config.telegram, send_processes=2))
-    summary = delivery.send_alerts(config, store, eve_now, as_of=EVE)
-    assert (summary.sent, summary.failed) == (10, 0)
-    assert sorted(m.chat_id for m in tg_server.sent()) == chats
-    assert ledger.counts(store) == {"sent": 10}
-
-
 def test_a_second_run_of_the_same_event_waits_for_the_first(tg_config: Config, store: sqlite3.Connection) -> None:
     from reportbot.pipeline import delivery_common as module
 
@@ -178,30 +171,42 @@ def test_a_second_run_of_the_same_event_waits_for_the_first(tg_config: Config, s
             module.LOCK_WAIT_S = original
 
 
-def test_wire_journal_decides_what_a_restart_resends(
+def test_a_row_left_sending_is_in_doubt_and_a_retracted_one_is_sent(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
-    """A killed run's journal: 81 was on the wire, 82's only attempt got a 5xx (retracted), 83 never left."""
-    _subscribe(store, 81, 82, 83)
-    due = [
-        ledger.PlannedDelivery(channel="telegram", recipient=str(c), item="920288", event="eve", event_date=EVE)
-        for c in (81, 82, 83)
-    ]
-    with db.transaction(store):
-        ledger.plan(store, due, now=fixed_now())
+    """A killed run's ledger: 81 was on the wire (sending), 82's only attempt got a 5xx (pending), 83 never left."""
+    _plan_eve(store, 81, 82, 83)
     ids = {r.recipient: r.id for r in ledger.list_rows(store)}
-    journal = ledger.WireJournal(ledger.journal_path(tg_config.paths.database, "eve"))
-    journal.record(ids["81"], 0, 1)
-    journal.record(ids["82"], 0, 1)
-    journal.retract(ids["82"], 0, 1)
-    journal.close()
-    with ledger.journal_path(tg_config.paths.database, "eve").open("a") as torn:
-        torn.write(f"{ids['83']} 0")  # a line cut short by the kill: ignored
+    ledger.mark_sending(store, ids["81"], 1, now=fixed_now())
+    ledger.mark_sending(store, ids["82"], 1, now=fixed_now())
+    ledger.mark_pending(store, ids["82"], "server error: Internal Server Error", now=fixed_now())
     summary = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
     assert (summary.in_doubt, summary.sent) == (1, 2)
     assert sorted(m.chat_id for m in tg_server.sent() if m.chat_id < 900) == [82, 83]
     assert ledger.counts(store) == {"sent": 2, "in_doubt": 1}
-    assert ledger.journal_path(tg_config.paths.database, "eve").read_text() == ""
+
+
+def test_each_attempt_is_committed_sending_before_it_leaves(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """While the server handles a request its row is already ``sending`` in the database (kill-safe)."""
+    _subscribe(store, 85)
+    seen: list[str] = []
+    original = tg_server._answer
+
+    def answer(method: str, params: dict[str, object]) -> object:
+        if method == "sendMessage":
+            probe = db.connect(tg_config.paths.database)
+            seen.append(probe.execute("SELECT status FROM deliveries").fetchone()[0])
+            probe.close()
+        return original(method, params)
+
+    tg_server._answer = answer  # type: ignore[method-assign]
+    tg_server.inject("502")
+    assert delivery.send_alerts(tg_config, store, eve_now, as_of=EVE).sent == 1
+    assert seen == ["sending"]  # the 502 attempt never reached _answer; the second did, as "sending"
+    [row] = ledger.list_rows(store)
+    assert row.attempts == 2
 
 
 def test_independent_events_do_not_wait_for_each_other(

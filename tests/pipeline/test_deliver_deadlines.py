@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from reportbot.config import Config
 from reportbot.domain import TZ
+from reportbot.kinds import Event
 from reportbot.pipeline import deadlines
 from reportbot.schedule.scheduler import build_trigger, load_specs
 from reportbot.store import db
@@ -17,18 +18,18 @@ from tests.conftest import fixed_now
 def test_deadlines_follow_the_trading_day(config: Config) -> None:
     cal = calendar_for(config)
     friday = date(2026, 8, 14)
-    assert deadlines.deadline("eve", friday, cal) == datetime(2026, 8, 17, 9, 15, tzinfo=TZ)  # Monday 09:15
-    assert deadlines.deadline("morning", date(2026, 8, 17), cal) == datetime(2026, 8, 17, 15, 0, tzinfo=TZ)
-    assert deadlines.deadline("listing", date(2026, 8, 28), cal) == datetime(2026, 8, 28, 9, 30, tzinfo=TZ)
-    assert deadlines.deadline("monthly", friday, cal) is None
+    assert deadlines.deadline(Event.EVE, friday, cal) == datetime(2026, 8, 17, 9, 15, tzinfo=TZ)  # Monday 09:15
+    assert deadlines.deadline(Event.MORNING, date(2026, 8, 17), cal) == datetime(2026, 8, 17, 15, 0, tzinfo=TZ)
+    assert deadlines.deadline(Event.LISTING, date(2026, 8, 28), cal) == datetime(2026, 8, 28, 9, 30, tzinfo=TZ)
+    assert deadlines.deadline(Event.MONTHLY, friday, cal) is None
 
 
 def test_a_large_audience_starts_the_listing_alert_early() -> None:
     # 100,000 at 28.5/s take 3,509 s; with the 600 s margin the 09:30 open needs a start by 08:21:31.
-    assert deadlines.latest_start("listing", time(8, 30), 100_000, 28.5, 600) == time(8, 21, 31)
-    assert deadlines.latest_start("listing", time(8, 30), 1_000, 28.5, 600) == time(8, 30)
-    assert deadlines.latest_start("eve", time(20, 0), 100_000, 28.5, 600) == time(20, 0)
-    assert deadlines.latest_start("listing", time(8, 30), 10_000_000, 28.5, 600) == time(0, 0)  # cannot fit
+    assert deadlines.latest_start(Event.LISTING, time(8, 30), 100_000, 28.5, 600) == time(8, 21, 31)
+    assert deadlines.latest_start(Event.LISTING, time(8, 30), 1_000, 28.5, 600) == time(8, 30)
+    assert deadlines.latest_start(Event.EVE, time(20, 0), 100_000, 28.5, 600) == time(20, 0)
+    assert deadlines.latest_start(Event.LISTING, time(8, 30), 10_000_000, 28.5, 600) == time(0, 0)  # cannot fit
 
 
 def test_the_scheduler_uses_the_computed_start(config: Config, store: sqlite3.Connection) -> None:

@@ -12,10 +12,12 @@ import pytest
 
 from reportbot.config import Config
 from reportbot.domain import TZ, SubscriberSettings
+from reportbot.kinds import Clock, DeliveryStatus, Event
 from reportbot.pipeline import deadlines, delivery
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 from reportbot.store import subscribers as sub_store
+from reportbot.tradingcal import calendar_for
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
 
@@ -23,7 +25,7 @@ EVE = date(2026, 8, 14)  # eve of 华大海天 (920288, subscribes Monday 2026-0
 SETTINGS = SubscriberSettings(capital_cny=500_000.0, annual_rate=0.03, min_probability=0.6)
 
 
-def clock(*args: int) -> delivery.Clock:
+def clock(*args: int) -> Clock:
     """A fixed Beijing-time clock."""
     moment = datetime(*args, tzinfo=TZ)  # type: ignore[misc]
     return lambda: moment
@@ -95,7 +97,7 @@ def test_in_doubt_rows_are_resent_on_request(
     tg_server.inject("timeout", chat_id=301)  # held past the 0.5 s timeout, then not recorded
     summary = delivery.send_alerts(tg_config, store, EVE_NOW, as_of=EVE)
     assert summary.in_doubt == 1 and [m.chat_id for m in tg_server.messages_to(301)] == []
-    again = delivery.resend(tg_config, store, EVE_NOW, summary.run_id, status=ledger.IN_DOUBT)
+    again = delivery.resend(tg_config, store, EVE_NOW, summary.run_id, status=DeliveryStatus.IN_DOUBT)
     assert again.in_doubt == 0 and len(tg_server.messages_to(301)) == 1
     assert ledger.counts(store) == {"sent": 3}
 
@@ -122,7 +124,7 @@ def test_rerun_retries_retryable_failures_and_lists_them(
     assert (first.sent, first.failed) == (2, 1)
     [failure] = first.failures
     assert failure.startswith("telegram:501 920288/eve: server error")
-    [row] = ledger.by_run(store, first.run_id, ledger.FAILED)
+    [row] = ledger.by_run(store, first.run_id, DeliveryStatus.FAILED)
     assert row.retryable
     tg_server.reset()
     again = delivery.send_alerts(tg_config, store, EVE_NOW, as_of=EVE)
@@ -135,7 +137,7 @@ def test_pending_rows_resume_before_the_deadline_and_expire_after(
 ) -> None:
     """Issue 11 case 1: what a killed eve run left is sent the next morning before 09:15, not expired."""
     _subscribe(store, range(600, 604))
-    limit = deadlines.deadline("eve", EVE, delivery.calendar_for(tg_config))
+    limit = deadlines.deadline(Event.EVE, EVE, calendar_for(tg_config))
     assert limit == datetime(2026, 8, 17, 9, 15, tzinfo=TZ)
     planned = [
         ledger.PlannedDelivery(
@@ -145,12 +147,12 @@ def test_pending_rows_resume_before_the_deadline_and_expire_after(
     ]
     with db.transaction(store):
         ledger.plan(store, planned[:2], now=EVE_NOW())
-    delivery.resume_job(tg_config, store, clock(2026, 8, 17, 8, 30))  # Monday morning, before 09:15
+    delivery.resume(tg_config, store, clock(2026, 8, 17, 8, 30))  # Monday morning, before 09:15
     assert sorted(m.chat_id for m in tg_server.sent()) == [600, 601]
     with db.transaction(store):
         ledger.plan(store, planned[2:], now=EVE_NOW())
-    result = delivery.resume_job(tg_config, store, clock(2026, 8, 17, 9, 20))  # too late for the eve alert
-    assert "expired 2" in result
+    [result] = delivery.resume(tg_config, store, clock(2026, 8, 17, 9, 20))  # too late for the eve alert
+    assert result.expired == 2 and "expired 2" in result.line()
     assert sorted(m.chat_id for m in tg_server.sent() if 600 <= m.chat_id < 700) == [600, 601]
     [notice] = tg_server.messages_to(901)
     assert "已过截止时间、不再发送的会话：602、603" in (notice.text or "")

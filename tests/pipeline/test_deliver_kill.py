@@ -43,7 +43,7 @@ def _real_now() -> datetime:
 class World:
     """A database, a config file and a fake Bot API for reportbot subprocesses."""
 
-    def __init__(self, tmp: Path, server: FakeTelegramServer, chats: range, *, rate: float, processes: int) -> None:
+    def __init__(self, tmp: Path, server: FakeTelegramServer, chats: range, *, rate: float) -> None:
         self.tmp, self.server, self.chats = tmp, server, chats
         today = _real_now().date()
         (tmp / "holidays.toml").write_text(f"closed = []\nopen = [{today.isoformat()}]\n", encoding="utf-8")
@@ -55,7 +55,7 @@ class World:
             f'[schedule]\ndirectory = "schedules"\nlock_file = "serve.lock"\n\n'
             f'[telegram]\nbase_url = "{server.base_url}"\nbase_file_url = "{server.base_file_url}"\n'
             f"admin_chat_ids = [{ADMIN}]\nmax_messages_per_second = {rate}\nper_chat_interval_s = 0.0\n"
-            f"send_processes = {processes}\nsend_concurrency = 4\nbackoff_s = 0.05\n",
+            "send_concurrency = 4\nbackoff_s = 0.05\n",
             encoding="utf-8",
         )
         from reportbot.config import load_config
@@ -139,7 +139,7 @@ def _assert_exactly_once_or_listed(world: World) -> list[str]:
 
 def test_serve_killed_mid_send_resumes_on_restart_exactly_once(tmp_path: Path, server: FakeTelegramServer) -> None:
     """Issue 11 case 1: SIGKILL of serve mid-send, restart inside the deadline: the rest goes out once."""
-    world = World(tmp_path, server, range(20_000, 20_300), rate=60.0, processes=1)
+    world = World(tmp_path, server, range(20_000, 20_300), rate=60.0)
     world.jobs('{ second = "*/2" }')
     first = world.start("serve", "--no-bot", log="serve1.log")
     try:
@@ -172,72 +172,20 @@ def test_serve_killed_mid_send_resumes_on_restart_exactly_once(tmp_path: Path, s
         assert all(chat in notices for chat in doubts[:50]), notices
 
 
-def test_parent_killed_senders_die_and_a_rerun_duplicates_nothing(tmp_path: Path, server: FakeTelegramServer) -> None:
-    """Issue 11 case 5: SIGKILL of the parent only (2 forked senders), immediate rerun: 0 duplicates."""
-    world = World(tmp_path, server, range(30_000, 30_400), rate=40.0, processes=2)
+def test_send_killed_mid_fanout_and_an_immediate_rerun_duplicates_nothing(
+    tmp_path: Path, server: FakeTelegramServer
+) -> None:
+    """Issue 11 case 5: SIGKILL of ``alerts send`` mid-send (as the OOM killer does), immediate rerun: 0 duplicates."""
+    world = World(tmp_path, server, range(30_000, 30_400), rate=40.0)
     args = ("alerts", "send", "--event", "eve")
     first = world.start(*args, log="send1.log")
     try:
         _wait(lambda: len(world.per_chat()) >= 40, 90, "the first run to send 40 alerts\n" + world.log("send1.log"))
     finally:
-        os.kill(first.pid, signal.SIGKILL)  # the parent only, as the OOM killer does
+        os.kill(first.pid, signal.SIGKILL)
         first.wait(10)
     rerun = world.start(*args, log="send2.log")
     assert rerun.wait(120) == 0, world.log("send2.log")
     time.sleep(0.3)
     assert len(world.per_chat()) >= 400 - 8
     _assert_exactly_once_or_listed(world)
-
-
-def test_the_delivery_lock_holds_while_a_forked_sender_lives(tmp_path: Path) -> None:
-    """Issue 11 case 5: the parent's lock is inherited by its senders, so a rerun cannot start beside them."""
-    from reportbot.config import PathsConfig
-    from reportbot.errors import NotifyError
-    from reportbot.pipeline import delivery_common
-
-    config = Config(paths=PathsConfig(database=tmp_path / "db.sqlite3"))
-    with delivery_common.delivery_lock(config, "eve"):
-        child = os.fork()
-        if child == 0:  # a sender: lives on after the parent let go
-            time.sleep(1.5)
-            os._exit(0)
-    with (
-        pytest.raises(NotifyError, match="another delivery run has held"),
-        delivery_common.delivery_lock(config, "eve", wait_s=0.2),
-    ):
-        pass
-    os.waitpid(child, 0)
-    with delivery_common.delivery_lock(config, "eve", wait_s=0):
-        pass  # free once every holder is gone
-
-
-def test_senders_die_with_their_parent(tmp_path: Path) -> None:
-    """A sender process gets SIGKILL when its parent is killed (parent-death signal)."""
-    script = (
-        "import os, sys, time\n"
-        "from reportbot.pipeline.fanout import die_with_parent\n"
-        "parent = os.getpid()\n"
-        "child = os.fork()\n"
-        "if child == 0:\n"
-        "    die_with_parent(parent)\n"
-        "    time.sleep(60)\n"
-        "    os._exit(0)\n"
-        "print(child, flush=True)\n"
-        "time.sleep(60)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stdout is not None
-    child = int(proc.stdout.readline())
-    time.sleep(0.3)
-    proc.kill()
-    proc.wait(10)
-
-    def gone() -> bool:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return True
-        with open(f"/proc/{child}/stat", encoding="ascii") as stat:  # reaped by init only later: a zombie is gone
-            return stat.read().split()[2] == "Z"
-
-    _wait(gone, 5, "the orphaned sender to die")
