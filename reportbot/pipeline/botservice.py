@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime, time
+from datetime import time
 from pathlib import Path
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import TZ, SubscriberSettings
+from reportbot.domain import SubscriberSettings
 from reportbot.errors import NoDataError, ReportbotError
 from reportbot.kinds import Clock, Event, Month, Segment
 from reportbot.model.defaults import default_settings
 from reportbot.pipeline import report
 from reportbot.pipeline.alerting import AlertComposer, Predictor
-from reportbot.pipeline.manage import open_store
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
@@ -114,15 +113,3 @@ class BotService:
             return report.render_monthly(self.config, self.conn, self.now, month)[0]
         except NoDataError:
             return None
-
-
-def backend_for(config: Config) -> BotService:
-    """A bot service over the configured store, for ``build_application(config)`` without a backend.
-
-    Only ``notify.bot``'s default backend names it; ``serve`` and ``bot`` build the service and pass it in.
-    """
-
-    def beijing_now() -> datetime:
-        return datetime.now(TZ)  # the long-running bot's own clock; everything below takes it as a parameter
-
-    return BotService(config, open_store(config, beijing_now), beijing_now)

@@ -112,7 +112,7 @@ def monthly_charts(
     config: Config, report: MonthlyReport, font: CjkFont, base: snapshot.Snapshot
 ) -> dict[str, str | None]:
     """Every chart of the monthly report as a data: URI (None where the data is absent)."""
-    first, last = monthly.month_bounds(report.month)
+    month = Month.parse(report.month)
     recent = [*report.history[-23:], report.stat]
     months, counts, means = [h.month for h in recent], [h.count for h in recent], [h.mean_return_pct for h in recent]
     all_returns = [i.first_day_return_pct for i in base.ipos if i.first_day_return_pct is not None]
@@ -125,7 +125,9 @@ def monthly_charts(
     wanted: dict[str, tuple[Any, ...] | None] = {
         "history": ("monthly_history_chart", months, counts, means),
         "distribution": ("return_distribution_chart", all_returns, month_returns) if all_returns else None,
-        "bse50": ("bse50_chart", list(base.index_series), first, last) if report.market.bse50_close else None,
+        "bse50": ("bse50_chart", list(base.index_series), month.first_day, month.last_day)
+        if report.market.bse50_close
+        else None,
         "scatter": ("prediction_scatter_chart", report.model.scatter, month_pairs) if report.model.scatter else None,
         "backtest": ("backtest_chart", report.model.backtest)
         if any(r.year is not None for r in report.model.backtest)

@@ -13,7 +13,8 @@ from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.notify.bot import build_application
 from reportbot.notify.settings_input import parse_setting
-from reportbot.pipeline.botservice import BotService, backend_for
+from reportbot.pipeline import manage
+from reportbot.pipeline.botservice import BotService
 from reportbot.store import subscribers as sub_store
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
@@ -200,8 +201,10 @@ def test_serve_application_uses_the_configured_store(
 ) -> None:
     """`reportbot serve` passes the backend over the configured database: the bot writes there."""
 
+    service = BotService(tg_config, manage.open_store(tg_config, fixed_now), fixed_now)  # as serve builds it
+
     async def main() -> None:
-        app = build_application(tg_config, backend_for(tg_config))
+        app = build_application(tg_config, service)
         async with app:
             await app.start()
             assert app.updater is not None

@@ -1,10 +1,10 @@
-"""Jobs tell the truth: the right month, failing sources as failures, every bundled job runnable."""
+"""Jobs tell the truth: the month that ended, failures as failures, every bundled job runs; event days, health."""
 
 from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,13 @@ import time_machine
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import TZ
 from reportbot.kinds import DeliveryStatus, Month
+from reportbot.pipeline.jobs import event_days, health_summary
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
 from reportbot.sources.registry import get_source, source_names
+from reportbot.store import runs as run_store
+from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
 from tests.sources.conftest import Feeds, live_config
@@ -193,3 +196,32 @@ def test_alert_job_with_a_failed_delivery_is_partial_and_the_admins_hear_once(
     assert len(tg_server.messages_to(41)) == 1
     for chat in config.telegram.admin_chat_ids:
         assert len(tg_server.messages_to(chat)) == 1  # the delivery's own report, not a second copy
+
+
+def test_event_days_use_trading_day_offsets(config: Config, store: sqlite3.Connection) -> None:
+    cal = calendar_for(config)
+    eves = event_days(store, cal, [("apply_date", -1)])
+    applies = event_days(store, cal, [("apply_date", 0)])
+    assert len(eves) == len(applies) > 200
+    assert all(cal.is_trading_day(d) for d in eves)
+    assert all(cal.next_trading_day(e) in set(applies) for e in eves)
+    results = event_days(store, cal, [("issue_result_date", 0), ("apply_date", 3)])
+    assert len(results) >= 52  # 52 IPOs have an announced result date, the rest use T+3
+
+
+def test_health_summary_reports_failures_of_the_last_day(config: Config, store: sqlite3.Connection) -> None:
+    now = fixed_now()
+    run_id = run_store.start_run(store, "refresh", kind="scheduled", now=now - timedelta(hours=2), host="h", pid=1)
+    run_store.finish_run(store, run_id, outcome="failed", now=now - timedelta(hours=2), error="SourceError: eastmoney")
+    run_store.record_missed(
+        store, "alerts-eve", scheduled_at=datetime(2026, 11, 20, 20, tzinfo=TZ), now=now, detail="late", host="h", pid=1
+    )
+    old = run_store.start_run(store, "refresh", kind="scheduled", now=now - timedelta(days=3), host="h", pid=1)
+    run_store.finish_run(store, old, outcome="ok", now=now - timedelta(days=3))
+    text = health_summary(config, store, fixed_now).admin_text
+    assert "reportbot 运行日报 2026-11-21 09:30" in text
+    assert "数据截至：2026-09-16" in text
+    assert "今天不是交易日；下一个交易日：2026-11-23" in text
+    assert "过去 24 小时任务运行：失败 1，错过 1" in text
+    assert "- refresh 失败（11-21 07:30）" in text and "SourceError" not in text  # the English error: log only
+    assert "⚠️ 交易日历库数据将于 2026-12-31 结束（还剩 40 天）" in text
