@@ -24,6 +24,12 @@ EVENT_DEADLINES: dict[Event, tuple[int, time]] = {
     Event.RESULT: (0, time(15, 0)),
     Event.LISTING: (0, time(9, 30)),
 }
+DEADLINE_ZH = {
+    Event.EVE: "申购日 09:15 前",
+    Event.MORNING: "申购日 15:00 前",
+    Event.RESULT: "结果日 15:00 前",
+    Event.LISTING: "上市日 09:30 开盘前",
+}
 
 
 def deadline(event: Event, event_date: date, cal: TradingCalendar) -> datetime | None:
