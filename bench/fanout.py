@@ -35,14 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reportbot import pipeline  # noqa: E402
 from reportbot.config import Config, load_config  # noqa: E402
 from reportbot.domain import TZ, Ipo  # noqa: E402
 from reportbot.kinds import Event  # noqa: E402
-from reportbot.pipeline import deadlines  # noqa: E402
+from reportbot.pipeline import deadlines, manage  # noqa: E402
 from reportbot.store import db  # noqa: E402
 from reportbot.store import deliveries as ledger  # noqa: E402
 from reportbot.store import ipos as ipo_store  # noqa: E402
+from reportbot.tradingcal import calendar_for  # noqa: E402
 
 TOKEN = "987654:BENCH-TOKEN"
 CODE = "920999"
@@ -88,8 +88,8 @@ def prepare(work: Path, port: int, subscribers: int, **telegram: object) -> Path
         encoding="utf-8",
     )
     config = load_config(path, env={})
-    conn = pipeline.open_store(config, now)
-    cal = pipeline.calendar_for(config)
+    conn = manage.open_store(config, now)
+    cal = calendar_for(config)
     ipo = Ipo(code=CODE, name="测试新股", apply_date=cal.next_trading_day(today), issue_price=10.0)
     with db.transaction(conn):
         ipo_store.upsert_ipos(conn, [ipo], source="bench", now=now())
@@ -207,7 +207,7 @@ def scenario_plan(work: Path, n: int, history: int) -> None:
     """100,000 subscribers on a simulated clock, and the planner over a large ledger."""
     config: Config = load_config(None, env={})
     rate = deadlines.pacing_rate(config)
-    cal = pipeline.calendar_for(config)
+    cal = calendar_for(config)
     day = cal.next_trading_day(now().date())
     print(f"plan: {n:,} subscribers at {rate:g} msg/s (30 less the 5 % margin), simulated clock, {day}:")
     for event, configured in (

@@ -1,56 +1,120 @@
 """How the model was chosen: candidate settings scored on IPOs subscribed up to 2025-06-30 only.
 
-Usage: ``.venv/bin/python bench/model_selection.py`` (uses the configured store, loading the bundled
-data on first use). For each candidate (EWMA half-life × with/without the PE factor) it prints the
-out-of-sample figures of the development sample (建模样本); the holdout (2025-07-01…2026-09-30) is
-deliberately not printed here — `reportbot model evaluate` reports it for the chosen setting.
+Usage: ``.venv/bin/python bench/model_selection.py [--quick]`` (uses the configured store, loading the
+bundled data on first use). Candidates: the recent-return EWMA weighted by listing days or by calendar
+days, its half-life, the training window (all known outcomes or the latest N) and the PE factor on or
+off; the other factors (log issue price, log expected winning rate, IPOs subscribing in the 10 days up
+to T, 北证50 when its series exists) are always in. Each candidate's walk-forward is scored on the
+development sample (建模样本, T ≤ 2025-06-30) only; the holdout (2025-07-01…2026-09-30) is deliberately
+not printed here — ``reportbot model evaluate`` reports it for the chosen setting.
+
+Selection rule: among the candidates whose development-sample 80 % coverage is within 75…85 % and at
+least 70 % in every year from 2023, and whose Brier score of P(> break-even) is at most 0.16, the
+lowest MAE ratio to the last-3 baseline wins.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import sqlite3
 import sys
 from datetime import datetime
 
-from reportbot import pipeline
-from reportbot.config import load_config
-from reportbot.domain import TZ
-from reportbot.pipeline import modeling
+from reportbot.config import Config, load_config
+from reportbot.domain import TZ, MetricSet
+from reportbot.model import evaluation, forecasts
+from reportbot.model import factors as fx
+from reportbot.pipeline import manage, modeling
 
-HALFLIVES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
-BASE = (
-    "recent_log_return_ewma",
-    "bse50_5d_return",
-    "log_issue_price",
-    "log_expected_winning_rate",
-    "ipos_subscribing_10d",
-)
+LISTING_HALFLIVES = (2.0, 4.0, 8.0, 16.0)  # listing days
+CALENDAR_HALFLIVES = (20.0, 30.0, 35.0, 40.0, 45.0, 60.0)  # calendar days
+WINDOWS = (0, 80, 120)
+ALWAYS = (fx.BSE50, fx.LOG_PRICE, fx.LOG_WINNING, fx.IPOS_10D)
+BRIER_BEATS_MAX = 0.16
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """One setting and its development-sample figures."""
+
+    ewma: str
+    halflife: float
+    window: int
+    with_pe: bool
+    ratio: float
+    metrics: MetricSet
+
+    def admissible(self) -> bool:
+        """Whether the candidate meets the calibration targets on the development sample."""
+        m = self.metrics
+        cover = m.interval_coverage or 0.0
+        years_ok = all(c >= 0.7 for y, c in m.coverage_by_year if y >= 2023)
+        return 0.75 <= cover <= 0.85 and years_ok and (m.brier_beats_breakeven or 1.0) <= BRIER_BEATS_MAX
+
+
+def candidate_config(config: Config, ewma: str, halflife: float, window: int, with_pe: bool) -> Config:
+    """The configuration of one candidate."""
+    factors = (ewma, *ALWAYS, *((fx.LOG_PE_RELATIVE,) if with_pe else ()))
+    model = dataclasses.replace(config.model, factors=factors, train_window=window)
+    if ewma == fx.RECENT_EWMA:
+        model = dataclasses.replace(model, recent_halflife_days=halflife)
+    else:
+        model = dataclasses.replace(model, recent_halflife_calendar_days=halflife)
+    return dataclasses.replace(config, model=model)
+
+
+def score(
+    config: Config, conn: sqlite3.Connection, ewma: str, halflife: float, window: int, with_pe: bool
+) -> Candidate:
+    """Fit one candidate's walk-forward and keep its development-sample figures."""
+    report = modeling.model_report(candidate_config(config, ewma, halflife, window, with_pe), conn)
+    dev = next(e for e in report.evaluations if e.sample == forecasts.SAMPLE_DEV)
+    base = next(b for b in dev.baselines if b.name == evaluation.BASELINE_RECENT)
+    ratio = (dev.model.mae_pct or 0) / (base.mae_pct or 1)
+    return Candidate(ewma, halflife, window, with_pe, ratio, dev.model)
+
+
+def print_table(candidates: list[Candidate]) -> None:
+    """The candidates, best MAE ratio first."""
+    print("development sample (T <= 2025-06-30), out of sample:")
+    print("EWMA      half-life  window  PE   n    MAE/last3  coverage  min year>=2023  Brier(break)  Brier(>BE)  ok")
+    for c in sorted(candidates, key=lambda c: c.ratio):
+        m = c.metrics
+        low = min((v for y, v in m.coverage_by_year if y >= 2023), default=0.0)
+        print(
+            f"{'calendar' if c.ewma == fx.RECENT_EWMA_CALENDAR else 'listing ':<9} {c.halflife:>9.0f}"
+            f"  {c.window or 'all':>6}  {'on ' if c.with_pe else 'off'}  {m.n:<4} {c.ratio:>9.3f}"
+            f"  {(m.interval_coverage or 0) * 100:>7.1f}%  {low * 100:>13.1f}%"
+            f"  {m.brier_break or 0:>12.3f}  {m.brier_beats_breakeven or 0:>10.3f}  {'yes' if c.admissible() else 'no'}"
+        )
 
 
 def main() -> None:
-    """Print the development-sample figures of every candidate, best MAE ratio first."""
+    """Score every candidate on the development sample and print the one the rule selects."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="PE on only (half the candidates)")
+    args = parser.parse_args()
     config = load_config()
-    conn = pipeline.open_store(config, lambda: datetime.now(TZ))
-    rows = []
-    for halflife in HALFLIVES:
-        for with_pe in (False, True):
-            factors = (*BASE, "log_pe_relative") if with_pe else BASE
-            model = dataclasses.replace(config.model, factors=factors, recent_halflife_days=halflife)
-            print(f"fitting half-life {halflife} days, PE {'on' if with_pe else 'off'} ...", file=sys.stderr)
-            report = modeling.model_report(dataclasses.replace(config, model=model), conn)
-            dev = next(e for e in report.evaluations if e.sample == modeling.SAMPLE_DEV)
-            base = next(b for b in dev.baselines if b.name == modeling.BASELINE_RECENT)
-            ratio = (dev.model.mae_pct or 0) / (base.mae_pct or 1)
-            rows.append((ratio, halflife, with_pe, dev.model))
-    print("development sample (T <= 2025-06-30), out of sample:")
-    print("half-life  PE   n    MAE/last3  coverage  Brier(break)  Brier(>break-even)")
-    for ratio, halflife, with_pe, m in sorted(rows, key=lambda r: r[0]):
-        print(
-            f"{halflife:>9.1f}  {'on ' if with_pe else 'off'}  {m.n:<4} {ratio:>9.3f}"
-            f"  {(m.interval_coverage or 0) * 100:>7.1f}%"
-            f"  {m.brier_break or 0:>12.3f}  {m.brier_beats_breakeven or 0:>18.3f}"
-        )
-    print(f"configured: half-life {config.model.recent_halflife_days}, factors {', '.join(config.model.factors)}")
+    conn = manage.open_store(config, lambda: datetime.now(TZ))
+    grid = [(fx.RECENT_EWMA, h) for h in LISTING_HALFLIVES] + [(fx.RECENT_EWMA_CALENDAR, h) for h in CALENDAR_HALFLIVES]
+    candidates = []
+    for ewma, halflife in grid:
+        for window in WINDOWS:
+            for with_pe in (True,) if args.quick else (True, False):
+                print(f"fitting {ewma} half-life {halflife:.0f}, window {window or 'all'} ...", file=sys.stderr)
+                candidates.append(score(config, conn, ewma, halflife, window, with_pe))
+    print_table(candidates)
+    best = min((c for c in candidates if c.admissible()), key=lambda c: c.ratio)
+    print(
+        f"selected: {best.ewma}, half-life {best.halflife:.0f}, window {best.window or 'all'},"
+        f" PE {'on' if best.with_pe else 'off'} (MAE ratio {best.ratio:.3f} on the development sample)"
+    )
+    m = config.model
+    print(
+        f"configured: factors {', '.join(m.factors)}; half-lives {m.recent_halflife_days:.0f} listing days /"
+        f" {m.recent_halflife_calendar_days:.0f} calendar days; window {m.train_window or 'all'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""Value checks for the configuration: numeric ranges and the trading-calendar override file.
+"""Checks for the configuration: TOML tables bound to typed dataclasses, numeric ranges, the override file.
 
-Kept apart from :mod:`reportbot.config` (which builds the dataclasses) so each stays small; both are
-core modules that import nothing of reportbot but the errors.
+Kept apart from :mod:`reportbot.config` (which declares the dataclasses and loads the file) so each
+stays small; both are core modules that import nothing of reportbot but the errors.
 """
 
 from __future__ import annotations
@@ -9,14 +9,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reportbot.errors import ConfigError
 
 OVERRIDE_KEYS = ("closed", "open")
+T = TypeVar("T")
 
 # Allowed ranges of numeric keys: (minimum, maximum, whether the minimum itself is allowed). A numeric key
 # not listed here must be a finite number >= 0.
@@ -29,6 +32,7 @@ RANGES: dict[str, tuple[float, float | None, bool]] = {
     "model.interval_level": (0, 1, False),
     "model.winning_rate_lookback": (1, None, True),
     "model.industry_min_count": (1, None, True),
+    "model.recent_halflife_calendar_days": (0, None, False),
     "sources.timeout_s": (0, None, False),
     "sources.retries": (0, 20, True),
     "sources.page_size": (1, 10_000, True),
@@ -90,3 +94,67 @@ def read_overrides(path: Path) -> tuple[frozenset[date], frozenset[date]]:
             days.add(value)
         sets.append(frozenset(days))
     return sets[0], sets[1]
+
+
+def bind(cls: type[T], data: Any, where: str) -> T:
+    """Build the dataclass ``cls`` from a TOML table, checking every key and value type.
+
+    Args:
+        cls: a dataclass whose fields are str, int, float, bool, Path, tuples of those, optional ones
+            (an empty string means None) or nested dataclasses (missing tables take their defaults).
+        data: the parsed TOML table.
+        where: the key path so far (the file name at the top), named in every error.
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type, naming its key path and the value.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(fields))})")
+    kwargs = {name: _convert(hints[name], data[name], f"{where}.{name}") for name in fields if name in data}
+    for name in fields:
+        hint = hints[name]
+        if name not in kwargs and dataclasses.is_dataclass(hint):
+            kwargs[name] = bind(hint, {}, f"{where}.{name}")  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return bind(hint, value, where)  # type: ignore[arg-type]
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value in ("", None):
+            return None
+        return _convert(args[0], value, where)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a path string, got {value!r}")
+        return Path(value).expanduser()
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint in (str, int, bool) and type(value) is hint:
+        return value
+    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def resolve_paths(obj: T, base: Path) -> T:
+    """A copy of the (nested) dataclass ``obj`` with every relative Path made relative to ``base``."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            changes[f.name] = resolve_paths(value, base)
+        elif isinstance(value, Path) and not value.is_absolute():
+            changes[f.name] = base / value
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]

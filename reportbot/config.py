@@ -10,20 +10,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reportbot.checks import RANGES, check_ranges, read_overrides
+from reportbot.checks import RANGES, bind, check_ranges, read_overrides, resolve_paths
 from reportbot.errors import ConfigError
 
 ENV_CONFIG = "REPORTBOT_CONFIG"
 PROJECT_SCHEDULES = Path(__file__).resolve().parents[1] / "schedules"  # the checked-out schedules/
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +65,10 @@ class SubscriberDefaults:
 class ModelConfig:
     """First-day-return model settings."""
 
-    factors: tuple[str, ...] = (
-        "recent_log_return_ewma",
+    factors: tuple[str, ...] = (  # chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+        "recent_log_return_ewma_calendar",
         "bse50_5d_return",
         "log_issue_price",
-        "log_pe_relative",
         "log_expected_winning_rate",
         "ipos_subscribing_10d",
     )
@@ -81,6 +77,8 @@ class ModelConfig:
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
     recent_halflife_days: float = 8.0
+    recent_halflife_calendar_days: float = 40.0
+    train_window: int = 80
 
     def __post_init__(self) -> None:
         """Reject a half-life that is not positive (the EWMA would be undefined)."""
@@ -206,7 +204,6 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
-    source_file: Path | None = None
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -226,15 +223,15 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if path is None and Path("config.toml").is_file():
         path = Path("config.toml")
     if path is None:
-        return validate(_bundled_defaults(_resolve(_build(Config, {}, "config"), Path.cwd(), None), {}))
+        return validate(_bundled_defaults(resolve_paths(bind(Config, {}, "config"), Path.cwd()), {}))
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    config = _build(Config, data, str(path))
-    return validate(_bundled_defaults(_resolve(config, path.resolve().parent, path.resolve()), data))
+    config = bind(Config, data, str(path))
+    return validate(_bundled_defaults(resolve_paths(config, path.resolve().parent), data))
 
 
 def _bundled_defaults(config: Config, data: Mapping[str, Any]) -> Config:
@@ -289,59 +286,3 @@ def read_secret(env_name: str, file: Path | None, what: str, env: Mapping[str, s
         if value:
             return value
     raise ConfigError(f"{what}: set the environment variable {env_name}" + (f" or fill {file}" if file else ""))
-
-
-def _build(cls: type[T], data: Any, where: str) -> T:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a table, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "source_file"}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(fields))})")
-    kwargs = {name: _convert(hints[name], data[name], f"{where}.{name}") for name in fields if name in data}
-    for name in fields:
-        hint = hints[name]
-        if name not in kwargs and dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, {}, f"{where}.{name}")  # type: ignore[arg-type]
-    return cls(**kwargs)
-
-
-def _convert(hint: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, where)  # type: ignore[arg-type]
-    origin = typing.get_origin(hint)
-    if origin in (types.UnionType, typing.Union):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if value in ("", None):
-            return None
-        return _convert(args[0], value, where)
-    if origin is tuple:
-        item = typing.get_args(hint)[0]
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
-    if hint is Path:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a path string, got {value!r}")
-        return Path(value).expanduser()
-    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if hint in (str, int, bool) and type(value) is hint:
-        return value
-    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
-
-
-def _resolve(config: Config, base: Path, source: Path | None) -> Config:
-    def fix(obj: Any) -> Any:
-        changes = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if dataclasses.is_dataclass(value):
-                changes[f.name] = fix(value)
-            elif isinstance(value, Path) and not value.is_absolute():
-                changes[f.name] = base / value
-        return dataclasses.replace(obj, **changes)
-
-    fixed: Config = dataclasses.replace(fix(config), source_file=source)
-    return fixed

@@ -8,10 +8,12 @@ back to weekdays minus the override closures, and ``is_provisional`` says so.
 from __future__ import annotations
 
 import functools
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
 from reportbot.checks import read_overrides
+from reportbot.config import Config
 from reportbot.errors import ConfigError
 
 _HISTORY_START = "2018-01-01"
@@ -76,11 +78,6 @@ class TradingCalendar:
             day += timedelta(days=1)
         return out
 
-    def first_trading_day_of_month(self, year: int, month: int) -> date:
-        """The first trading day of a month."""
-        day = date(year, month, 1)
-        return day if self.is_trading_day(day) else self.next_trading_day(day)
-
 
 def load_calendar(exchange: str = "XSHG", overrides_file: Path | None = None) -> TradingCalendar:
     """Build the calendar for ``exchange`` with the override file applied (cached per arguments)."""
@@ -92,12 +89,48 @@ def _load_calendar(exchange: str, overrides_file: str) -> TradingCalendar:
     import exchange_calendars as xcals  # heavy (pandas): only when a calendar is needed
 
     try:
-        cal = xcals.get_calendar(exchange, start=_HISTORY_START)
+        with warnings.catch_warnings():
+            # exchange-calendars 4.13 uses pandas APIs that pandas 3.1 deprecates (Pandas4Warning, e.g.
+            # Series.values of tz-aware sessions); the sessions are the same, and the warnings are not ours.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cal = xcals.get_calendar(exchange, start=_HISTORY_START)
     except Exception as exc:  # exchange_calendars raises its own error types
         raise ConfigError(f"calendar.exchange: unknown exchange calendar {exchange!r}: {exc}") from exc
     sessions = [ts.date() for ts in cal.sessions]
     closed, opened = read_overrides(Path(overrides_file)) if overrides_file else (frozenset(), frozenset())
     return TradingCalendar(sessions, library_end=sessions[-1], extra_closed=closed, extra_open=opened)
+
+
+def calendar_for(config: Config) -> TradingCalendar:
+    """The exchange calendar of ``[calendar]`` with its overrides applied."""
+    return load_calendar(config.calendar.exchange, config.calendar.overrides_file)
+
+
+def months_before(today: date, months: int) -> date:
+    """The first day of the month ``months`` before ``today``'s month."""
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_ends(cal: TradingCalendar, start: date, today: date) -> list[date]:
+    """The last trading day of every month from ``start``'s month, and the latest trading day of this month."""
+    out: list[date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (today.year, today.month):
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        end = min(cal.previous_trading_day(nxt), today)
+        if not cal.is_trading_day(end):
+            end = cal.previous_trading_day(end)
+        if end >= date(year, month, 1) and end >= start:
+            out.append(end)
+        year, month = nxt.year, nxt.month
+    return out
+
+
+def month_end_days(cal: TradingCalendar, first: date) -> tuple[date, date]:
+    """The last trading day before ``first``'s month and the last trading day of that month."""
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return cal.previous_trading_day(date(first.year, first.month, 1)), cal.previous_trading_day(following)
 
 
 def calendar_end_warning(cal: TradingCalendar, today: date, *, days: int = WARN_DAYS_BEFORE_END) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from reportbot.kinds import WEEKDAYS_ZH
+
 MISSING = "暂缺"
-_WEEKDAYS = "一二三四五六日"
 
 
 def pct(value: float | None, digits: int = 2, *, signed: bool = False) -> str:
@@ -50,7 +51,7 @@ def day_week(value: date | None) -> str:
     """``2026-08-17`` → ``2026-08-17（周一）``."""
     if value is None:
         return MISSING
-    return f"{value.isoformat()}（周{_WEEKDAYS[value.weekday()]}）"
+    return f"{value.isoformat()}（周{WEEKDAYS_ZH[value.weekday()]}）"
 
 
 def month_zh(month: str) -> str:

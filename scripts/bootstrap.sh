@@ -6,8 +6,8 @@
 #   scripts/bootstrap.sh setup  # set up only
 #
 # Setup: Debian packages (apt-get when root, otherwise prints the command), a virtual environment in
-# .venv, and the Python packages (pip install -e ".[dev]"). Re-running is quick: each step is skipped
-# when already done.
+# .venv, and the Python packages at the versions of the lock (pip install -c constraints.txt -e ".[dev]";
+# `scripts/lock.sh` refreshes the lock). Re-running is quick: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,14 +47,15 @@ install_debian_packages() {
 install_python_packages() {
   local stamp=".venv/.reportbot-installed"
   local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -x .venv/bin/python ]; then
     say "creating virtual environment .venv"
     "$PYTHON" -m venv .venv
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "installing Python packages (pip install -e .[dev])"
-    if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" > .venv/pip.log 2>&1; then
+    say "installing Python packages (pip install -c constraints.txt -e .[dev])"
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]" \
+      > .venv/pip.log 2>&1; then
       grep -v "^WARNING: Location" .venv/pip.log >&2
       say "pip install failed (full log: .venv/pip.log)"
       exit 1
@@ -83,6 +84,7 @@ case "$MODE" in
     .venv/bin/ruff format --check
     .venv/bin/mypy
     .venv/bin/lint-imports
+    .venv/bin/python scripts/deadcode.py
     .venv/bin/pytest
     ;;
   *)

@@ -17,9 +17,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from reportbot import pipeline
 from reportbot.config import PathsConfig, load_config
 from reportbot.domain import TZ
+from reportbot.kinds import Month
+from reportbot.pipeline import manage
+from reportbot.pipeline import report as report_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +46,8 @@ def main() -> None:
             fonts=dataclasses.replace(base.fonts, cache_dir=(ROOT / base.fonts.cache_dir).resolve()),
             calendar=dataclasses.replace(base.calendar, overrides_file=ROOT / "schedules" / "holidays.toml"),
         )
-        conn = pipeline.open_store(config, now)
-        pdf = pipeline.render_monthly(config, conn, now, args.month)[0]
+        conn = manage.open_store(config, now)
+        pdf = report_case.render_monthly(config, conn, now, Month.parse(args.month))[0]
         subprocess.run(
             ["pdftoppm", "-png", "-r", str(args.dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp / "page")],
             check=True,

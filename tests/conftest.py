@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config, PathsConfig, load_config
 from reportbot.domain import TZ
+from reportbot.pipeline import manage
 from tests.fakes import FakeTelegramServer
 
 FIXED_NOW = datetime(2026, 11, 21, 9, 30, tzinfo=TZ)
+# One report cache for the whole session: its entries are keyed by the records, settings and code, so a
+# test sees only results of its own data, and the walk-forward is fitted once per data set, not per test.
+REPORT_CACHE = Path(tempfile.mkdtemp(prefix="reportbot-tests-cache-"))
+atexit.register(shutil.rmtree, REPORT_CACHE, ignore_errors=True)
 
 
 def fixed_now() -> datetime:
@@ -28,7 +35,9 @@ def make_config(tmp: Path) -> Config:
     base = load_config(None, env={})
     return dataclasses.replace(
         base,
-        paths=PathsConfig(database=tmp / "db.sqlite3", output_dir=tmp / "out", raw_dir=tmp / "raw"),
+        paths=PathsConfig(
+            database=tmp / "db.sqlite3", output_dir=tmp / "out", raw_dir=tmp / "raw", cache_dir=REPORT_CACHE
+        ),
     )
 
 
@@ -41,7 +50,7 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def store(config: Config) -> Iterator[sqlite3.Connection]:
     """A database with the bundled dataset loaded."""
-    conn = pipeline.open_store(config, fixed_now)
+    conn = manage.open_store(config, fixed_now)
     yield conn
     conn.close()
 
@@ -50,6 +59,14 @@ def store(config: Config) -> Iterator[sqlite3.Connection]:
 def session_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """One config for session-scoped (slow) artefacts such as rendered PDFs."""
     return make_config(tmp_path_factory.mktemp("session"))
+
+
+@pytest.fixture(scope="session")
+def session_store(session_config: Config) -> Iterator[sqlite3.Connection]:
+    """The bundled dataset in the session's database (for tests that only read it)."""
+    conn = manage.open_store(session_config, fixed_now)
+    yield conn
+    conn.close()
 
 
 TOKEN = "424242:SECRET-TOKEN-abcdef"

@@ -11,7 +11,6 @@ def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     config = load_config(None, env={})
     assert config.paths.database == tmp_path / "output/reportbot.sqlite3"
     assert config.subscriber_defaults.annual_rate == 0.05
-    assert config.source_file is None
 
 
 def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
@@ -74,6 +73,8 @@ def test_secret_from_env_then_file(tmp_path: Path) -> None:
         ("[sources]\npacing_s = -0.5", "sources.pacing_s: -0.5 is out of range (must be >= 0)"),
         ("[model]\ninterval_level = 1.5", "model.interval_level: 1.5 is out of range (must be > 0 and <= 1)"),
         ("[backup]\nkeep = 0", "backup.keep: 0 is out of range"),
+        ("[model]\nrecent_halflife_calendar_days = 0", "model.recent_halflife_calendar_days: 0.0 is out of range"),
+        ("[model]\ntrain_window = -1", "model.train_window: -1 is out of range (must be >= 0)"),
         ('[calendar]\noverrides_file = "missing.toml"', "calendar.overrides_file: cannot read"),
     ],
 )

@@ -7,10 +7,6 @@ from reportbot.model.subscription import breakeven_return, freeze_cost, freeze_d
 from reportbot.tradingcal import load_calendar
 
 
-def test_seed_003_breakeven_example() -> None:
-    assert round(breakeven_return(0.05, 4, 0.002) * 100, 1) == 27.4
-
-
 @pytest.mark.parametrize(
     ("apply_day", "days"),
     [

@@ -1,3 +1,4 @@
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,6 @@ def test_weekend_and_holiday() -> None:
     assert cal.next_trading_day(date(2026, 9, 30)) == date(2026, 10, 8)  # National Day
     assert cal.previous_trading_day(date(2026, 10, 8)) == date(2026, 9, 30)
     assert not cal.is_trading_day(date(2026, 10, 1))
-    assert cal.first_trading_day_of_month(2026, 10) == date(2026, 10, 8)
 
 
 def test_override_file_and_provisional_dates(tmp_path: Path) -> None:
@@ -48,3 +48,11 @@ def test_missing_or_mistyped_overrides_are_errors(tmp_path: Path) -> None:
     typo.write_text("closd = [2027-01-01]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown key 'closd'"):
         load_calendar("XSHG", typo)
+
+
+def test_loading_a_calendar_shows_no_library_warning() -> None:
+    # exchange-calendars builds each exchange once per process: one no other test loads is built here
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_calendar("XHKG")
+    assert [str(w.message) for w in caught] == []

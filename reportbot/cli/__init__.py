@@ -6,8 +6,8 @@ This package is the only code that reads argv, prints, or picks exit codes. Exit
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +17,90 @@ from reportbot import __version__
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup
 from reportbot.config import load_config
 
-# name -> (module, attribute, one-line help shown by ``reportbot --help``). A command's module is imported
-# only when that command runs (or its own help is asked for), so ``--help`` and light commands never pay
-# for WeasyPrint, statsmodels, matplotlib or telegram. tests/test_cli.py checks each line belongs to its command.
-SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
-    "alerts": ("reportbot.cli.alerts", "alerts", "Preview and send subscription alerts."),
-    "backup": ("reportbot.cli.ops", "backup", "Copy the database now (SQLite online backup, safe while serve runs)."),
-    "restore": ("reportbot.cli.ops", "restore", "Replace the database with the backup FILE."),
-    "bot": ("reportbot.cli.bot", "bot", "Run the Telegram bot (long polling) until interrupted."),
-    "data": ("reportbot.cli.data", "data", "Inspect and load the IPO database."),
-    "model": ("reportbot.cli.model", "model", "Model evaluation and subscription math."),
-    "report": ("reportbot.cli.report", "report", "Render Chinese PDF reports into the output directory."),
-    "schedule": ("reportbot.cli.ops", "schedule", "List the scheduled jobs, or run one now."),
-    "serve": ("reportbot.cli.ops", "serve", "Run the scheduler and the Telegram bot until SIGTERM/SIGINT."),
-    "status": ("reportbot.cli.ops", "status", "One-screen health view: data, calendar, service, jobs."),
-    "subscribers": ("reportbot.cli.bot", "subscribers", "List, import and export alert subscribers."),
+# Each loader imports its command's module when that command runs (or its own help is asked for), so
+# ``--help`` and light commands never pay for WeasyPrint, statsmodels, matplotlib or telegram.
+
+
+def _alerts() -> click.Command:
+    from reportbot.cli.alerts import alerts
+
+    return alerts
+
+
+def _backup() -> click.Command:
+    from reportbot.cli.ops import backup
+
+    return backup
+
+
+def _restore() -> click.Command:
+    from reportbot.cli.ops import restore
+
+    return restore
+
+
+def _bot() -> click.Command:
+    from reportbot.cli.bot import bot
+
+    return bot
+
+
+def _data() -> click.Command:
+    from reportbot.cli.data import data
+
+    return data
+
+
+def _model() -> click.Command:
+    from reportbot.cli.model import model
+
+    return model
+
+
+def _report() -> click.Command:
+    from reportbot.cli.report import report
+
+    return report
+
+
+def _schedule() -> click.Command:
+    from reportbot.cli.ops import schedule
+
+    return schedule
+
+
+def _serve() -> click.Command:
+    from reportbot.cli.ops import serve
+
+    return serve
+
+
+def _status() -> click.Command:
+    from reportbot.cli.ops import status
+
+    return status
+
+
+def _subscribers() -> click.Command:
+    from reportbot.cli.bot import subscribers
+
+    return subscribers
+
+
+# name -> (loader, one-line help shown by ``reportbot --help``); tests/cli checks each line belongs to its command.
+SUBCOMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
+    "alerts": (_alerts, "Preview and send subscription alerts."),
+    "backup": (_backup, "Copy the database now (SQLite online backup, safe while serve runs)."),
+    "restore": (_restore, "Replace the database with the backup FILE."),
+    "bot": (_bot, "Run the Telegram bot (long polling) until interrupted."),
+    "data": (_data, "Inspect and load the IPO database."),
+    "model": (_model, "Model evaluation and subscription math."),
+    "report": (_report, "Render Chinese PDF reports into the output directory."),
+    "schedule": (_schedule, "List the scheduled jobs, or run one now."),
+    "serve": (_serve, "Run the scheduler and the Telegram bot until SIGTERM/SIGINT."),
+    "status": (_status, "One-screen health view: data, calendar, service, jobs."),
+    "subscribers": (_subscribers, "List, import and export alert subscribers."),
 }
-
-
-def load_command(name: str) -> click.Command:
-    """Import the module of subcommand ``name`` and return the command object."""
-    module, attribute, _ = SUBCOMMANDS[name]
-    command = getattr(importlib.import_module(module), attribute)
-    assert isinstance(command, click.Command)
-    return command
 
 
 class LazyGroup(ReportbotGroup):
@@ -52,15 +112,12 @@ class LazyGroup(ReportbotGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The subcommand, imported now (None for an unknown name)."""
-        if cmd_name in SUBCOMMANDS:
-            return load_command(cmd_name)
-        from reportbot.cli.ops import OPS_COMMANDS  # a command added there before it is listed above
-
-        return next((c for c in OPS_COMMANDS if c.name == cmd_name), None)
+        entry = SUBCOMMANDS.get(cmd_name)
+        return entry[0]() if entry is not None else None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the subcommands with their help line, without importing them."""
-        rows = [(name, SUBCOMMANDS[name][2]) for name in self.list_commands(ctx)]
+        rows = [(name, SUBCOMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from reportbot import pipeline
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
+from reportbot.kinds import Event
 from reportbot.pipeline import alerting, delivery
 from reportbot.pipeline.delivery_common import DeliverySummary
 
@@ -29,7 +29,7 @@ def alerts() -> None:
 def preview_cmd(app: AppContext, as_of: date | None, latest: bool) -> None:
     """Print the alerts subscribers would get for IPOs subscribing on the next trading day."""
     if latest:
-        as_of = pipeline.latest_alert_eve(app.config, app.store())
+        as_of = alerting.latest_alert_eve(app.config, app.store())
     as_of = as_of or app.now().date()
     preview = alerting.preview_alerts(app.config, app.store(), as_of)
     if not preview.texts:
@@ -45,7 +45,7 @@ def preview_cmd(app: AppContext, as_of: date | None, latest: bool) -> None:
 @click.option("--as-of", "as_of", type=DATE, help="Send the alerts due on this date (default: today).")
 @click.option(
     "--event",
-    type=click.Choice(["eve", "morning", "result", "listing"]),
+    type=click.Choice([str(e) for e in (Event.EVE, Event.MORNING, Event.RESULT, Event.LISTING)]),
     help="Only this event (default: every event due on the date).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the alerts instead of sending them; the ledger is not touched.")

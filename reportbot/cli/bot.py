@@ -9,7 +9,8 @@ import click
 
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
 from reportbot.notify.bot import build_application
-from reportbot.pipeline import botservice
+from reportbot.pipeline.botservice import BotService
+from reportbot.store import subscriber_csv
 from reportbot.store import subscribers as sub_store
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,7 @@ log = logging.getLogger(__name__)
 @pass_app
 def bot(app: AppContext) -> None:
     """Run the Telegram bot (long polling) until interrupted; the token comes from env or a secret file."""
-    backend = botservice.StoreBotBackend(app.config, app.store(), app.now)
-    application = build_application(app.config, backend)
+    application = build_application(app.config, BotService(app.config, app.store(), app.now))
     log.info("bot: long polling %s", app.config.telegram.base_url.split("/bot")[0])
     application.run_polling()
 
@@ -53,7 +53,7 @@ def list_cmd(app: AppContext, active_only: bool) -> None:
 @pass_app
 def import_cmd(app: AppContext, file: Path) -> None:
     """Insert or update subscribers from a CSV (chat_id,name,capital_cny,annual_rate,min_probability,active)."""
-    count = botservice.import_subscribers(app.config, app.store(), app.now, file)
+    count = subscriber_csv.import_subscribers(app.config, app.store(), app.now, file)
     click.echo(f"imported {count} subscribers")
 
 
@@ -61,4 +61,4 @@ def import_cmd(app: AppContext, file: Path) -> None:
 @pass_app
 def export_cmd(app: AppContext) -> None:
     """Print every subscriber as CSV (the format `subscribers import` reads)."""
-    click.echo(botservice.export_subscribers(app.store()), nl=False)
+    click.echo(subscriber_csv.export_subscribers(app.store()), nl=False)

@@ -12,6 +12,8 @@ import click
 from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.errors import ReportbotError
+from reportbot.kinds import Clock, Month
+from reportbot.store.db import DAMAGE, damaged
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -39,6 +41,11 @@ class ReportbotGroup(click.Group):
             return super().invoke(ctx)
         except ReportbotError as exc:
             raise ReportbotClickError(exc) from exc
+        except sqlite3.DatabaseError as exc:  # a damaged page that opening the database did not read
+            if getattr(exc, "sqlite_errorname", "") not in DAMAGE:
+                raise
+            app = ctx.find_object(AppContext)
+            raise ReportbotClickError(damaged(app.config.paths.database if app else "", exc)) from exc
 
 
 @dataclass
@@ -47,15 +54,15 @@ class AppContext:
 
     config: Config
     quiet: bool = False
-    now: Any = now_shanghai
+    now: Clock = now_shanghai
     _conn: sqlite3.Connection | None = field(default=None, repr=False)
 
     def store(self) -> sqlite3.Connection:
         """The database connection (bundled data loaded on first use)."""
         if self._conn is None:
-            from reportbot import pipeline  # imported by the commands that use the store
+            from reportbot.pipeline.manage import open_store  # the store and sources: only for commands using them
 
-            self._conn = pipeline.open_store(self.config, self.now)
+            self._conn = open_store(self.config, self.now)
         return self._conn
 
     def close(self) -> None:
@@ -88,13 +95,14 @@ class MonthType(click.ParamType):  # type: ignore[type-arg]
 
     name = "YYYY-MM"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        """Validate and normalise to YYYY-MM."""
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Month:
+        """Parse or fail with a usage error naming the value."""
+        if isinstance(value, Month):
+            return value
         try:
-            parsed = datetime.strptime(str(value), "%Y-%m")  # noqa: DTZ007 - a month label, no time
+            return Month.parse(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a month in YYYY-MM form", param, ctx)
-        return f"{parsed.year:04d}-{parsed.month:02d}"
 
 
 DATE = DateType()

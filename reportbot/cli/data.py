@@ -7,11 +7,11 @@ from datetime import date
 
 import click
 
-from reportbot import pipeline, zhfmt
+from reportbot import zhfmt
 from reportbot.cli.common import CONTEXT_SETTINGS, DATE, AppContext, ReportbotGroup, pass_app
 from reportbot.domain import IPO_FIELDS, TZ
 from reportbot.errors import SourceError
-from reportbot.pipeline import fetching
+from reportbot.pipeline import fetch, manage
 from reportbot.sources.registry import source_names
 from reportbot.store import fetches
 
@@ -29,7 +29,7 @@ def load_cmd(app: AppContext) -> None:
 
     conn = db.connect(app.config.paths.database)
     try:
-        result = pipeline.ensure_bundled(conn, app.now, force=True)
+        result = manage.ensure_bundled(conn, app.now, force=True)
     finally:
         conn.close()
     assert result is not None
@@ -40,7 +40,7 @@ def load_cmd(app: AppContext) -> None:
 @pass_app
 def status_cmd(app: AppContext) -> None:
     """Print rows, date ranges and field coverage of the store."""
-    st = pipeline.store_status(app.config, app.store())
+    st = manage.store_status(app.config, app.store())
     click.echo(f"数据库：{st.database}")
     segs = "，".join(f"{k} {v} 行" for k, v in sorted(st.rows_by_segment.items()))
     click.echo(f"记录数：{segs}")
@@ -60,7 +60,7 @@ def status_cmd(app: AppContext) -> None:
 def _print_sources(app: AppContext) -> None:
     conn = app.store()
     click.echo("在线数据源（reportbot data fetch）：")
-    for s in fetching.sources_status(app.config, conn):
+    for s in manage.sources_status(app.config, conn):
         ok, bad = s.health.last_success, s.health.last_failure
         success = (
             f"{ok.finished_at:%Y-%m-%d %H:%M}（{ok.rows} 条，新增 {ok.inserted}，更新 {ok.updated}）" if ok else "从未"
@@ -73,7 +73,7 @@ def _print_sources(app: AppContext) -> None:
             click.echo(f"    上次失败（之后已成功）：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
         else:
             click.echo("    上次失败：从未")
-    m = fetching.market_status(conn)
+    m = manage.market_status(conn)
     click.echo(
         f"市场数据：北证50 日K {m.index_days} 天（{_r(m.index_range)}）；两融余额 {m.margin_days} 天；"
         f"月度统计 {m.monthly_figures} 项（{_r(m.monthly_range)}）；新闻数据点 {m.points} 条"
@@ -117,7 +117,7 @@ def fetch_cmd(app: AppContext, names: tuple[str, ...], since: date | None, quiet
         if show:
             click.echo(message, err=True)
 
-    summary = fetching.refresh(
+    summary = fetch.refresh(
         app.config, app.store(), app.now, sources=list(names) or None, since=since, progress=progress
     )
     for o in summary.outcomes:

@@ -8,11 +8,14 @@ from typing import Any
 
 import click
 
-from reportbot import pipeline, zhfmt
+from reportbot import zhfmt
 from reportbot.cli.common import CONTEXT_SETTINGS, AppContext, ReportbotGroup, pass_app
 from reportbot.domain import Evaluation, LotOutlook, MetricSet, ModelReport, Prediction, SubscriberSettings
+from reportbot.model.evaluation import BASELINE_RECENT
+from reportbot.model.forecasts import Explanation
 from reportbot.model.subscription import breakeven_return
 from reportbot.pipeline import modeling
+from reportbot.pipeline.manage import find_ipo
 from reportbot.summary import alert
 
 
@@ -135,7 +138,7 @@ def _metric_line(m: MetricSet) -> str:
 
 def _mae_ratio_line(ev: Evaluation) -> str | None:
     """The model's MAE as a multiple of the last-3 baseline's on the same IPOs."""
-    base = next((b for b in ev.baselines if b.name == modeling.BASELINE_RECENT), None)
+    base = next((b for b in ev.baselines if b.name == BASELINE_RECENT), None)
     if base is None or not base.mae_pct or ev.model.mae_pct is None:
         return None
     return f"  MAE / 近3只新股均值 MAE = {ev.model.mae_pct / base.mae_pct:.3f}"
@@ -179,12 +182,12 @@ def explain_cmd(
         min_probability=d.min_probability if min_probability is None else min_probability,
     )
     conn = app.store()
-    ex = modeling.explain_ipo(app.config, conn, pipeline.find_ipo(conn, code), settings)
+    ex = modeling.explain_ipo(app.config, conn, find_ipo(conn, code), settings)
     for line in explain_lines(ex, settings):
         click.echo(line)
 
 
-def explain_lines(ex: modeling.Explanation, settings: SubscriberSettings) -> list[str]:
+def explain_lines(ex: Explanation, settings: SubscriberSettings) -> list[str]:
     """The Chinese text of ``model explain``."""
     p, ipo = ex.prediction, ex.ipo
     lines = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from reportbot.cli.common import CONTEXT_SETTINGS, MONTH, AppContext, ReportbotGroup, pass_app
-from reportbot.pipeline import reports
-from reportbot.pipeline.jobs import last_completed_month
+from reportbot.kinds import Month
+from reportbot.pipeline import report as report_case
 
 
 @click.group(cls=ReportbotGroup, context_settings=CONTEXT_SETTINGS)
@@ -19,12 +19,12 @@ def report() -> None:
 @click.option("--latest", is_flag=True, help="Report the latest month with listings in the data instead.")
 @click.option("--html", "write_html", is_flag=True, help="Also write the HTML next to the PDF.")
 @pass_app
-def monthly_cmd(app: AppContext, month: str | None, latest: bool, write_html: bool) -> None:
+def monthly_cmd(app: AppContext, month: Month | None, latest: bool, write_html: bool) -> None:
     """Render the monthly BSE IPO report and print the file path(s)."""
     if month is None and not latest:
-        month = last_completed_month(app.now().date())
+        month = Month.of(app.now().date()).previous()
         click.echo(f"月报月份：{month}（最近一个已结束的自然月）", err=True)
-    for path in reports.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
+    for path in report_case.render_monthly(app.config, app.store(), app.now, month, write_html=write_html):
         click.echo(str(path))
 
 
@@ -34,5 +34,5 @@ def monthly_cmd(app: AppContext, month: str | None, latest: bool, write_html: bo
 @pass_app
 def ipo_cmd(app: AppContext, code: str, write_html: bool) -> None:
     """Render the 1–2 page subscription brief of one IPO (CODE: 920xxx or its old code)."""
-    for path in reports.render_ipo_brief(app.config, app.store(), app.now, code, write_html=write_html):
+    for path in report_case.render_ipo_brief(app.config, app.store(), app.now, code, write_html=write_html):
         click.echo(str(path))

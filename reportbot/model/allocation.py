@@ -123,12 +123,7 @@ def lot_outlook(
     shares = subscribed_shares(capital, price, cap_shares)
     at_cap = cap_shares is not None and shares >= cap_shares
     k = lots_by_proportion(shares, ratio) if shares else 0
-    if ratio >= 1:
-        p_low = p_high = 0.0  # every order filled: nothing left over
-    elif at_cap:
-        p_low, p_high = (cap_p_extra_low or 0.0), 1.0
-    else:
-        p_low, p_high = 0.0, (1.0 if shares else 0.0)
+    p_low, p_high = extra_lot_range(ratio=ratio, shares=shares, at_cap=at_cap, cap_p_extra_low=cap_p_extra_low)
     return LotOutlook(
         shares=shares,
         cash=shares * price,
@@ -144,34 +139,16 @@ def lot_outlook(
     )
 
 
+def extra_lot_range(*, ratio: float, shares: int, at_cap: bool, cap_p_extra_low: float | None) -> tuple[float, float]:
+    """The range of one subscriber's chance of one leftover lot (what the data allow, see the module)."""
+    if ratio >= 1:
+        return 0.0, 0.0  # every order filled: nothing left over
+    if at_cap:
+        return cap_p_extra_low or 0.0, 1.0
+    return 0.0, 1.0 if shares else 0.0
+
+
 def capital_for_one_lot(price: float, ratio: float) -> float:
     """Cash whose subscription gets one lot by proportion: ceil(100 / ratio) shares in whole lots."""
     shares = math.ceil(LOT / min(ratio, 1.0) / LOT - 1e-9) * LOT
     return shares * price
-
-
-def allocate(orders: list[tuple[int, int]], online_shares: int) -> list[int]:
-    """Lots per order for a full order book: the rule itself, for checks and worked examples.
-
-    Args:
-        orders: (shares subscribed, time rank) per account; a lower rank subscribed earlier.
-        online_shares: shares offered online.
-
-    Returns:
-        Lots received by each order, in the order given.
-    """
-    total = sum(s for s, _ in orders)
-    lots = online_shares // LOT
-    if total <= online_shares:  # undersubscribed: every order is filled
-        return [s // LOT for s, _ in orders]
-    got = [(s * online_shares // total) // LOT for s, _ in orders]  # floor(s × q / 100), exactly
-    left = lots - sum(got)
-    queue = sorted(range(len(orders)), key=lambda i: (-orders[i][0], orders[i][1]))
-    while left > 0:
-        for i in queue:
-            if left == 0:
-                break
-            if got[i] * LOT < orders[i][0]:
-                got[i] += 1
-                left -= 1
-    return got

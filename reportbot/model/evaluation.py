@@ -2,7 +2,9 @@
 
 The break-even scored by Brier(P > break-even) is the capital-independent one of proportional allocation
 (annual rate × days ÷ 365 ÷ 配售比例 expected before T): a subscriber's own break-even depends on his
-whole lots and is undefined with none. The naive baselines use only outcomes known before T.
+whole lots and is undefined with none. The naive baselines use only outcomes known before T; the
+last-3 baseline's point is the mean of the latest whole listing days holding at least 3 IPOs, and its
+probabilities are shares of those same outcomes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ def score(rf: RowForecast, p: Prediction) -> Scores:
     """The model's and the two baselines' scored predictions of one IPO with a known outcome."""
     actual = float(p.actual_return_pct)  # type: ignore[arg-type]
     be = p.proportional_breakeven_pct
-    beats = None if be is None else actual > be
     year = p.apply_date.year
     model = metrics.Scored(
         actual=actual,
@@ -38,36 +39,36 @@ def score(rf: RowForecast, p: Prediction) -> Scores:
         low=p.interval_low_pct,
         high=p.interval_high_pct,
         p_beats=p.p_beats_proportional,
-        beats=beats,
+        beats=None if be is None else actual > be,
         p_break=p.p_break_issue,
         year=year,
     )
-    last3 = rf.row.known_returns[-metrics.RECENT_WINDOW :]
+    known = rf.row.known_returns
     recent = None
     if rf.row.recent3 is not None:
-        recent = metrics.Scored(
-            actual=actual,
-            predicted=rf.row.recent3,
-            p_beats=metrics.share_above(last3, be),
-            beats=beats,
-            p_break=metrics.share_below(last3, 0.0),
-            year=year,
-        )
-    window = rf.row.known_returns[-metrics.TRAILING_WINDOW :]
+        recent = _empirical(rf.row.recent3_returns, rf.row.recent3, actual, be, year)
+    window = known[-metrics.TRAILING_WINDOW :]
     trailing = None
     if window:
-        low, high = metrics.empirical_interval(window, p.interval_level)
-        trailing = metrics.Scored(
-            actual=actual,
-            predicted=statistics.median(window),
-            low=low,
-            high=high,
-            p_beats=metrics.share_above(window, be),
-            beats=beats,
-            p_break=metrics.share_below(window, 0.0),
-            year=year,
-        )
+        trailing = _empirical(window, statistics.median(window), actual, be, year, level=p.interval_level)
     return model, recent, trailing
+
+
+def _empirical(
+    values: Sequence[float], predicted: float, actual: float, be: float | None, year: int, level: float | None = None
+) -> metrics.Scored:
+    """A naive baseline: its point, the empirical probabilities of ``values`` and (with ``level``) its interval."""
+    low, high = (None, None) if level is None else metrics.empirical_interval(values, level)
+    return metrics.Scored(
+        actual=actual,
+        predicted=predicted,
+        low=low,
+        high=high,
+        p_beats=metrics.share_above(values, be),
+        beats=None if be is None else actual > be,
+        p_break=metrics.share_below(values, 0.0),
+        year=year,
+    )
 
 
 def evaluation(sample: str, pairs: Sequence[Pair], reference: MetricSet | None = None) -> Evaluation:

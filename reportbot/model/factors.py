@@ -5,9 +5,11 @@ strictly before T. The 北证50 factor uses index closes strictly before T. A fa
 ``None`` and is never filled with an invented value; :mod:`reportbot.model.walkforward` drops it.
 
 Same-day listings ("recent IPOs" ties): outcomes are grouped by listing day and a day is never split.
-The recent-return EWMA weights listing days (each day's value is the mean log return of the IPOs that
-listed that day); "the last 3" takes whole listing days, newest first, until at least 3 IPOs are in;
-the trailing window orders IPOs of one day by their return. None of this depends on the codes.
+The listing-day EWMA weights listing days (each day's value is the mean log return of the IPOs that
+listed that day); the calendar-day EWMA weights each IPO by its listing day's age in calendar days, so
+IPOs of one day weigh the same; "the last 3" takes whole listing days, newest first, until at least 3
+IPOs are in; the trailing window orders IPOs of one day by their return. None of this depends on the
+codes.
 """
 
 from __future__ import annotations
@@ -42,29 +44,21 @@ FACTOR_LABELS: dict[str, str] = {
     INDUSTRY_EXCESS: "细分行业近月超额收益",
 }
 RECENT_EWMA = "recent_log_return_ewma"
+RECENT_EWMA_CALENDAR = "recent_log_return_ewma_calendar"
 LOG_WINNING = "log_expected_winning_rate"
 IPOS_10D = "ipos_subscribing_10d"
 LOG_PE_RELATIVE = "log_pe_relative"
 FACTOR_LABELS.update(
     {
         RECENT_EWMA: "近期新股首日对数收益（按上市日指数加权）",
+        RECENT_EWMA_CALENDAR: "近期新股首日对数收益（按距申购日天数指数加权）",
         LOG_WINNING: "预期中签率（对数）",
         IPOS_10D: "申购日前10天内（含当日）申购的新股数",
         LOG_PE_RELATIVE: "发行市盈率/行业市盈率（对数）",
     }
 )
-NUMERIC_FACTORS = (
-    RECENT3,
-    BSE50,
-    LOG_PRICE,
-    LOG_FUNDS,
-    PE_RELATIVE,
-    RECENT_EWMA,
-    LOG_WINNING,
-    IPOS_10D,
-    LOG_PE_RELATIVE,
-)
-RECENT_HALFLIFE_DAYS = 8.0  # listing days; chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
+RECENT_HALFLIFE_DAYS = 8.0  # listing days
+RECENT_HALFLIFE_CALENDAR_DAYS = 40.0  # calendar days; chosen on IPOs subscribed up to 2025-06-30
 CROWD_WINDOW = timedelta(days=10)
 # Seed 003 used these, but neither the bundled data nor the live sources carry them.
 UNAVAILABLE: dict[str, str] = {
@@ -74,6 +68,7 @@ UNAVAILABLE: dict[str, str] = {
 UNKNOWN_INDUSTRY = "未知"
 BSE50_MAX_GAP = timedelta(days=10)  # the last close before T must be this recent to count
 BSE50_WINDOW = 5  # trading days
+RECENT_COUNT = 3  # "the last 3"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +82,7 @@ class FactorRow:
     values: dict[str, float | None] = field(default_factory=dict)
     industry: str = UNKNOWN_INDUSTRY
     recent3: float | None = None  # same as values[RECENT3]; kept for the naive baseline
+    recent3_returns: tuple[float, ...] = ()  # the outcomes behind recent3 (whole listing days)
     known_returns: tuple[float, ...] = ()  # every outcome known before T (trailing baseline)
 
 
@@ -114,16 +110,18 @@ class OutcomeHistory:
         """Returns of IPOs listed strictly before ``day``, oldest first (one day's IPOs by return)."""
         return self._returns[: bisect.bisect_left(self._days, day)]
 
-    def last_days_mean(self, day: date, count: int) -> float | None:
-        """Mean return of the latest whole listing days before ``day`` holding at least ``count`` IPOs."""
+    def last_days(self, day: date, count: int) -> list[float]:
+        """Returns of the latest whole listing days before ``day`` holding at least ``count`` IPOs ([] if fewer)."""
         end = bisect.bisect_left(self._days, day)
         if end < count:
-            return None
-        start = end - count
-        first_day = self._days[start]
-        start = bisect.bisect_left(self._days, first_day)  # never split a listing day
-        chunk = self._returns[start:end]
-        return sum(chunk) / len(chunk)
+            return []
+        start = bisect.bisect_left(self._days, self._days[end - count])  # never split a listing day
+        return self._returns[start:end]
+
+    def last_days_mean(self, day: date, count: int) -> float | None:
+        """Mean return of :meth:`last_days` (None when fewer than ``count`` IPOs are known)."""
+        chunk = self.last_days(day, count)
+        return sum(chunk) / len(chunk) if chunk else None
 
     def log_ewma(self, day: date, halflife: float) -> float | None:
         """EWMA over listing days before ``day`` of each day's mean log(1 + r); None below 3 days."""
@@ -137,6 +135,16 @@ class OutcomeHistory:
         decay = 0.5 ** (1.0 / halflife)
         weights = [decay ** (len(values) - 1 - k) for k in range(len(values))]
         mean: float = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
+        return mean
+
+    def log_ewma_calendar(self, day: date, halflife_days: float) -> float | None:
+        """EWMA of log(1 + r) over IPOs listed before ``day``, weight ½ per ``halflife_days`` of age."""
+        end = bisect.bisect_left(self._days, day)
+        if end < 3:
+            return None
+        weights = [0.5 ** ((day - d).days / halflife_days) for d in self._days[:end]]
+        logs = [math.log1p(r / 100.0) for r in self._returns[:end]]
+        mean: float = sum(w * v for w, v in zip(weights, logs, strict=True)) / sum(weights)
         return mean
 
 
@@ -153,12 +161,19 @@ def bse50_return(closes: Sequence[tuple[date, float]], t: date) -> float | None:
     return (last / first - 1.0) * 100.0 if first else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class FactorSettings:
+    """How the history-based factors are computed (``[model]`` settings)."""
+
+    halflife: float = RECENT_HALFLIFE_DAYS  # listing days
+    halflife_calendar: float = RECENT_HALFLIFE_CALENDAR_DAYS  # calendar days
+    winning_rate_lookback: int = 5
+
+
 def factor_rows(
     ipos: Sequence[Ipo],
     index_closes: Sequence[tuple[date, float]] = (),
-    *,
-    halflife: float = RECENT_HALFLIFE_DAYS,
-    winning_rate_lookback: int = 5,
+    settings: FactorSettings = FactorSettings(),
 ) -> list[FactorRow]:
     """Factor rows, in subscription order, for every IPO with a subscription day T.
 
@@ -173,34 +188,35 @@ def factor_rows(
     rows = []
     for ipo in dated:
         t: date = ipo.apply_date  # type: ignore[assignment]
-        known = history.known_before(t)
-        recent3 = history.last_days_mean(t, 3)
         pe = ipo.issue_pe / ipo.industry_pe if ipo.issue_pe and ipo.industry_pe else None
-        crowd = bisect.bisect_right(t_days, t) - bisect.bisect_left(t_days, t - CROWD_WINDOW)
         values: dict[str, float | None] = {
-            RECENT3: recent3,
+            RECENT3: history.last_days_mean(t, RECENT_COUNT),
             BSE50: bse50_return(closes, t) if closes else None,
             LOG_PRICE: _log(ipo.issue_price),
             LOG_FUNDS: _log(ipo.raised_funds_yi),
             PE_RELATIVE: pe,
-            RECENT_EWMA: history.log_ewma(t, halflife),
-            LOG_WINNING: _log(rates.expected_before(t, winning_rate_lookback)),
-            IPOS_10D: float(crowd),
+            RECENT_EWMA: history.log_ewma(t, settings.halflife),
+            RECENT_EWMA_CALENDAR: history.log_ewma_calendar(t, settings.halflife_calendar),
+            LOG_WINNING: _log(rates.expected_before(t, settings.winning_rate_lookback)),
+            IPOS_10D: float(bisect.bisect_right(t_days, t) - bisect.bisect_left(t_days, t - CROWD_WINDOW)),
             LOG_PE_RELATIVE: _log(pe),
         }
-        rows.append(
-            FactorRow(
-                code=ipo.code,
-                apply_date=t,
-                listing_date=ipo.listing_date,
-                actual_return_pct=ipo.first_day_return_pct,
-                values=values,
-                industry=ipo.csrc_industry or UNKNOWN_INDUSTRY,
-                recent3=recent3,
-                known_returns=tuple(known),
-            )
-        )
+        rows.append(_row(ipo, t, values, history))
     return rows
+
+
+def _row(ipo: Ipo, t: date, values: dict[str, float | None], history: OutcomeHistory) -> FactorRow:
+    return FactorRow(
+        code=ipo.code,
+        apply_date=t,
+        listing_date=ipo.listing_date,
+        actual_return_pct=ipo.first_day_return_pct,
+        values=values,
+        industry=ipo.csrc_industry or UNKNOWN_INDUSTRY,
+        recent3=values[RECENT3],
+        recent3_returns=tuple(history.last_days(t, RECENT_COUNT)),
+        known_returns=tuple(history.known_before(t)),
+    )
 
 
 def _log(value: float | None) -> float | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from reportbot.domain import MetricSet
 
 TRAILING_WINDOW = 20  # outcomes in the trailing-median baseline
-RECENT_WINDOW = 3
 
 # Seed 003's in-sample figures (its table 5-7, IPOs to 2024-03, 精选层 included); its n is not stated.
 SEED_003 = MetricSet(
@@ -57,15 +56,6 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
     brier = [(s.p_beats - float(s.beats)) ** 2 for s in items if s.p_beats is not None and s.beats is not None]
     brier_break = [(s.p_break - float(s.actual < 0)) ** 2 for s in items if s.p_break is not None]
     with_interval = [s for s in items if s.low is not None and s.high is not None]
-    years = sorted({s.year for s in with_interval if s.year is not None})
-    by_year = tuple(
-        (
-            y,
-            sum(s.low <= s.actual <= s.high for s in with_interval if s.year == y)  # type: ignore[operator]
-            / sum(1 for s in with_interval if s.year == y),
-        )
-        for y in years
-    )
     coherent = [s for s in items if s.p_break is not None and s.p_beats is not None]
     true_breaks = sum(s.actual < 0 for s in items)
     called = sum(s.predicted < 0 for s in items)
@@ -81,9 +71,18 @@ def metric_set(name: str, items: Sequence[Scored]) -> MetricSet:
         break_recall=hits / true_breaks if true_breaks else None,
         brier_beats_breakeven=sum(brier) / len(brier) if brier else None,
         brier_break=sum(brier_break) / len(brier_break) if brier_break else None,
-        coverage_by_year=by_year,
+        coverage_by_year=coverage_by_year(with_interval),
         bounds_below_minus_100=sum(s.low < -100.0 for s in with_interval) if with_interval else None,  # type: ignore[operator]
         incoherent=sum(s.p_break + s.p_beats > 1 + 1e-9 for s in coherent) if coherent else None,  # type: ignore[operator]
+    )
+
+
+def coverage_by_year(items: Sequence[Scored]) -> tuple[tuple[int, float], ...]:
+    """Share of outcomes inside their interval, per year of T (items that have an interval)."""
+    years = sorted({s.year for s in items if s.year is not None})
+    return tuple(
+        (y, sum(s.low <= s.actual <= s.high for s in items if s.year == y) / sum(1 for s in items if s.year == y))  # type: ignore[operator]
+        for y in years
     )
 
 

@@ -1,20 +1,17 @@
-"""OLS with heteroskedasticity-robust (HC3) standard errors and a predictive distribution.
+"""OLS with heteroskedasticity-robust (HC3) standard errors.
 
-The predictive distribution of a new first-day return y at factors x is Student-t with ``df_resid``
-degrees of freedom, centre x·β and variance s² + x'V x, where s² is the residual variance and V the
-robust (HC3) covariance of β: the usual OLS prediction interval with the parameter uncertainty taken
-from the robust covariance.
+The fit keeps what the predictive distribution needs (:mod:`reportbot.model.walkforward`): the
+coefficients, their robust (HC3) covariance V (the parameter uncertainty x'V x of a prediction) and the
+residual degrees of freedom.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
-from scipy import stats
 
 from reportbot.errors import ModelError
 
@@ -35,28 +32,6 @@ class FitResult:
     n: int
     r2: float
     cov_type: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Forecast:
-    """Predictive distribution of one outcome: Student-t(df) with centre ``mean`` and scale ``sd``."""
-
-    mean: float
-    sd: float
-    df: float
-
-    def interval(self, level: float) -> tuple[float, float]:
-        """Central predictive interval at ``level`` (e.g. 0.8)."""
-        q = float(stats.t.ppf(0.5 + level / 2.0, self.df))
-        return self.mean - q * self.sd, self.mean + q * self.sd
-
-    def prob_below(self, threshold: float) -> float:
-        """P(y < threshold)."""
-        return float(stats.t.cdf((threshold - self.mean) / self.sd, self.df))
-
-    def prob_above(self, threshold: float) -> float:
-        """P(y > threshold)."""
-        return 1.0 - self.prob_below(threshold)
 
 
 def fit_ols(y: Sequence[float], x: np.ndarray, columns: Sequence[str], cov_type: str = "HC3") -> FitResult:
@@ -89,16 +64,6 @@ def fit_ols(y: Sequence[float], x: np.ndarray, columns: Sequence[str], cov_type:
         r2=float(res.rsquared),
         cov_type=cov_type,
     )
-
-
-def forecast(fit: FitResult, x: Sequence[float]) -> Forecast:
-    """The predictive distribution at factor row ``x`` (same column order as the fit, constant first)."""
-    xv = np.asarray(x, dtype=float)
-    if xv.shape != (len(fit.columns),):
-        raise ModelError(f"forecast: expected {len(fit.columns)} values ({', '.join(fit.columns)}), got {xv.shape}")
-    mean = float(xv @ np.asarray(fit.params))
-    var = fit.sigma2 + float(xv @ np.asarray(fit.cov) @ xv)
-    return Forecast(mean=mean, sd=math.sqrt(max(var, 1e-12)), df=fit.df_resid)
 
 
 def contributions(fit: FitResult, x: Sequence[float]) -> tuple[tuple[str, float], ...]:

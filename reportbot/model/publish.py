@@ -17,6 +17,7 @@ from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.model import advice
 from reportbot.model import allocation as al
 from reportbot.model import factors as fx
+from reportbot.model.ols import contributions
 from reportbot.model.subscription import breakeven_return
 from reportbot.model.walkforward import RowForecast
 from reportbot.model.winning_rate import ExtraLotHistory, WinningRates, issue_facts
@@ -43,22 +44,7 @@ def ratio_view(
 ) -> RatioView:
     """The ratio known before T (``published=False``) or announced (``published=True`` and available)."""
     if published and ipo.online_winning_rate_pct:
-        facts = issue_facts(ipo)
-        bounds = None if facts is None else al.leftover_bounds(facts)
-        extra = (
-            NO_EXTRA_BASIS
-            if bounds is None
-            else (
-                f"顶格账户多获配1手剩余股份的概率在 {bounds.p_extra_low * 100:.0f}%~100% 之间"
-                "（由本股公布的网上发行量、有效申购股数与获配户数推算，按下限计）"
-            )
-        )
-        return RatioView(
-            ratio_pct=ipo.online_winning_rate_pct,
-            published=True,
-            cap_p_extra_low=None if bounds is None else bounds.p_extra_low,
-            basis=f"配售比例为已公布的网上中签率 {_pct(ipo.online_winning_rate_pct)}；{extra}",
-        )
+        return _published_view(ipo, ipo.online_winning_rate_pct)
     recent = rates.recent_before(t, lookback)
     if not recent:
         return RatioView(ratio_pct=None, published=False, cap_p_extra_low=None, basis="申购日前尚无已公布的中签率")
@@ -80,6 +66,27 @@ def ratio_view(
             f"配售比例按申购日前最近{len(recent)}只已公布新股中签率的中位数 {_pct(median)} 估计"
             f"（区间 {_pct(min(recent))}~{_pct(max(recent))}）；{extra}"
         ),
+    )
+
+
+def _published_view(ipo: Ipo, ratio_pct: float) -> RatioView:
+    """The announced ratio and the issue's own leftover-lot bound."""
+    facts = issue_facts(ipo)
+    bounds = None if facts is None else al.leftover_bounds(facts)
+    extra = (
+        NO_EXTRA_BASIS
+        if bounds is None
+        else (
+            f"顶格账户多获配1手剩余股份的概率在 {bounds.p_extra_low * 100:.0f}%~100% 之间（由本股公布的网上"
+            f"发行量、有效申购股数与获配户数推算：剩余股份 {bounds.leftover_low:,}~{bounds.leftover_high:,} 手，"
+            f"顶格账户至多 {bounds.cap_accounts_high:,} 户；按下限计）"
+        )
+    )
+    return RatioView(
+        ratio_pct=ratio_pct,
+        published=True,
+        cap_p_extra_low=None if bounds is None else bounds.p_extra_low,
+        basis=f"配售比例为已公布的网上中签率 {_pct(ratio_pct)}；{extra}",
     )
 
 
@@ -107,16 +114,21 @@ def outlook(ipo: Ipo, capital: float, view: RatioView) -> LotOutlook | None:
     )
 
 
+def cap_outlook(ipo: Ipo, view: RatioView) -> LotOutlook | None:
+    """The lots of a subscription at the cap (None without a cap, an issue price or a ratio)."""
+    cap = cap_shares(ipo)
+    if cap is None or not ipo.issue_price:
+        return None
+    return outlook(ipo, cap * ipo.issue_price, view)
+
+
 def build_prediction(
     rf: RowForecast, *, ipo: Ipo, settings: SubscriberSettings, days: int, view: RatioView, interval_level: float
 ) -> Prediction:
     """The published :class:`Prediction` of one walk-forward forecast for one subscriber."""
     fc = rf.forecast
     mine = advice.economics(fc, outlook(ipo, settings.capital_cny, view), annual_rate=settings.annual_rate, days=days)
-    cap = cap_shares(ipo)
-    cap_cash = None if cap is None or not ipo.issue_price else cap * ipo.issue_price
-    top = None if cap_cash is None else outlook(ipo, cap_cash, view)
-    at_cap = advice.economics(fc, top, annual_rate=settings.annual_rate, days=days)
+    at_cap = advice.economics(fc, cap_outlook(ipo, view), annual_rate=settings.annual_rate, days=days)
     low, high = fc.interval(interval_level)
     ratio = None if view.ratio_pct is None else view.ratio_pct / 100.0
     prop = None if ratio is None else breakeven_return(settings.annual_rate, days, ratio) * 100
@@ -136,17 +148,15 @@ def build_prediction(
         advice=advice.advise(p_break=rf.p_break, econ=mine, min_probability=settings.min_probability),
         train_size=rf.train_size,
         dropped_factors=tuple(f"{fx.FACTOR_LABELS[name]}：{reason}" for name, reason in rf.dropped),
-        contributions=tuple(
-            (advice.factor_label(c), b * v) for c, b, v in zip(rf.fit.columns, rf.fit.params, rf.x, strict=True)
-        ),
+        contributions=tuple((advice.factor_label(c), v) for c, v in contributions(rf.fit, rf.x)),
         actual_return_pct=rf.row.actual_return_pct,
         allocation=mine.outlook,
         expected_profit_cny=mine.expected_profit,
-        cap_allocation=top,
+        cap_allocation=at_cap.outlook,
         cap_expected_profit_cny=at_cap.expected_profit,
         cap_p_profit=at_cap.p_profit,
         cap_advice=None
-        if top is None
+        if at_cap.outlook is None
         else advice.advise(p_break=rf.p_break, econ=at_cap, min_probability=settings.min_probability),
         proportional_breakeven_pct=prop,
         p_beats_proportional=None if prop is None else fc.prob_above(prop),

@@ -1,8 +1,10 @@
 """Walk-forward fitting: each IPO is predicted by a model fitted only on outcomes known before its T.
 
 For a target with subscription day T the training rows are the IPOs (with a known T, so that their own
-factors are defined) that listed strictly before T. A numeric factor is used only when the target has it
-and at least ``coverage_min`` of the training rows have it; training then uses the complete rows.
+factors are defined) that listed strictly before T (the latest ``train_window`` of them when set: the
+BSE's regimes differ, and old ones pull the fit away from the current one). A numeric factor is used
+only when the target has it and at least ``coverage_min`` of the training rows have it; training then
+uses the complete rows.
 
 The outcome is y = log(1 + r) (r > −100 % always). OLS with HC3 covariance gives the centre; the scale
 combines the residual variance of the latest ``RESIDUAL_WINDOW`` training rows (the BSE's regimes
@@ -43,6 +45,12 @@ class ModelSpec:
     industry_min_count: int = 8
     coverage_min: float = 0.9
     bse50_available: bool = False  # whether any 北证50 daily series exists at all
+    train_window: int = 0  # fit on the latest this many known outcomes (0: all of them)
+
+    @property
+    def training_note(self) -> str:
+        """Which known outcomes each fit uses, in Chinese (for the report notes)."""
+        return f"申购日前最近{self.train_window}只已上市新股" if self.train_window else "申购日前全部已上市新股"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,14 +157,10 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
 
 def walk_forward(rows: Sequence[fx.FactorRow], spec: ModelSpec) -> list[RowForecast]:
     """Predict every row (in subscription order) from the rows whose outcomes were known before its T."""
-    known = sorted(
-        (r for r in rows if r.actual_return_pct is not None and r.listing_date is not None), key=_listing_key
-    )
-    listing_days = [r.listing_date for r in known]
     raw = []
     for target in sorted(rows, key=lambda r: (r.apply_date, r.code)):
-        train = known[: bisect.bisect_left(listing_days, target.apply_date)]  # type: ignore[type-var]
-        result = forecast_row(target, train, spec)
+        train = known_training_rows(rows, target.apply_date)
+        result = forecast_row(target, train[-spec.train_window :] if spec.train_window else train, spec)
         if result is not None:
             raw.append(result)
     return calibrate(raw)

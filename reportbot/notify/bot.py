@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from reportbot.config import Config
@@ -9,8 +11,10 @@ from reportbot.notify import redaction
 from reportbot.notify.bot_handlers import BotBackend, BotHandlers, on_error
 from reportbot.notify.telegram import read_token
 
+BotApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]  # what callers above notify/ hold
 
-def build_application(config: Config, backend: BotBackend, *, token: str | None = None) -> Application:  # type: ignore[type-arg]
+
+def build_application(config: Config, backend: BotBackend, *, token: str | None = None) -> BotApplication:
     """The bot application over ``backend`` (``reportbot bot`` and ``reportbot serve`` build and pass it).
 
     Raises:

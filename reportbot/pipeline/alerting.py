@@ -1,8 +1,7 @@
-"""Alert texts per subscriber: which alerts are due, the model's prediction (when installed), composition."""
+"""Alert texts per subscriber: which alerts are due, the model's prediction, composition."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -12,10 +11,13 @@ from datetime import date
 from reportbot.config import Config
 from reportbot.domain import Ipo, Prediction, SubscriberSettings
 from reportbot.errors import ConfigError, ModelError, NoDataError
-from reportbot.pipeline import calendar_for, modeling
+from reportbot.kinds import Event
+from reportbot.model.defaults import default_settings
+from reportbot.pipeline import modeling
+from reportbot.pipeline.modeling import CachedModel
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import alert
-from reportbot.tradingcal import TradingCalendar
+from reportbot.tradingcal import TradingCalendar, calendar_for
 
 log = logging.getLogger(__name__)
 Predictor = Callable[[Config, sqlite3.Connection, Ipo, SubscriberSettings], Prediction]
@@ -25,13 +27,14 @@ class AlertComposer:
     """Per-subscriber alert texts, with predictions cached per IPO and settings."""
 
     def __init__(self, config: Config, conn: sqlite3.Connection, predictor: Predictor | None = None) -> None:
-        """``predictor`` defaults to the model's ``predict_ipo`` (tests pass synthetic predictions)."""
+        """``predictor`` defaults to the model fitted once on the store (tests pass synthetic predictions)."""
         self.config = config
         self.conn = conn
         self.calendar: TradingCalendar = calendar_for(config)
-        self.predictor: Predictor = predictor or modeling.predict_ipo
+        self.predictor: Predictor = predictor or self._model_prediction
         # after the issue result: the same forecast, lots and profit at the published 配售比例
-        self.published_predictor: Predictor = predictor or functools.partial(modeling.predict_ipo, published=True)
+        self.published_predictor: Predictor = predictor or self._published_prediction
+        self._model: CachedModel | None = None
         self._predictions: dict[tuple[str, SubscriberSettings, bool], tuple[Prediction | None, str]] = {}
         self._texts: dict[tuple[str, str, SubscriberSettings], str] = {}
 
@@ -51,6 +54,22 @@ class AlertComposer:
                 log.warning("prediction for %s failed: %s", ipo.code, exc)
                 self._predictions[key] = (None, alert.NO_PREDICTION)
         return self._predictions[key]
+
+    def _cached_model(self) -> CachedModel:
+        """The model over the store as it is at the first prediction (one store read, at most one fit)."""
+        if self._model is None:
+            self._model = modeling.stored_model(self.config, self.conn)
+        return self._model
+
+    def _model_prediction(
+        self, config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings
+    ) -> Prediction:
+        return self._cached_model().predict(ipo, settings)
+
+    def _published_prediction(
+        self, config: Config, conn: sqlite3.Connection, ipo: Ipo, settings: SubscriberSettings
+    ) -> Prediction:
+        return self._cached_model().predict(ipo, settings, published=True)
 
     def upcoming_line(self, ipo: Ipo, settings: SubscriberSettings) -> str:
         """One line of the upcoming list: day, name, price, lots for this capital and at the cap, advice."""
@@ -73,12 +92,6 @@ class AlertComposer:
                 terms, prediction, settings, event=event, prediction_note=note or alert.NO_PREDICTION
             )
         return self._texts[key]
-
-
-def default_settings(config: Config) -> SubscriberSettings:
-    """The settings a new subscriber starts with."""
-    d = config.subscriber_defaults
-    return SubscriberSettings(capital_cny=d.capital_cny, annual_rate=d.annual_rate, min_probability=d.min_probability)
 
 
 def due_alerts(
@@ -112,5 +125,17 @@ def preview_alerts(config: Config, conn: sqlite3.Connection, as_of: date) -> Ale
     composer = AlertComposer(config, conn)
     settings = default_settings(config)
     due = [i for i in ipo_store.list_ipos(conn) if i.apply_date == day]
-    texts = [composer.text(ipo, alert.EVENT_EVE, settings) for ipo in due]
+    texts = [composer.text(ipo, Event.EVE, settings) for ipo in due]
     return AlertPreview(as_of=as_of, subscription_day=day, texts=texts)
+
+
+def latest_alert_eve(config: Config, conn: sqlite3.Connection) -> date:
+    """The trading day before the latest subscription day in the store.
+
+    Raises:
+        NoDataError: no stored IPO has a subscription date.
+    """
+    days = [i.apply_date for i in ipo_store.list_ipos(conn) if i.apply_date]
+    if not days:
+        raise NoDataError("no IPO with a subscription date in the database")
+    return calendar_for(config).previous_trading_day(max(days))

@@ -24,7 +24,7 @@ EVENT_DEADLINES: dict[Event, tuple[int, time]] = {
     Event.RESULT: (0, time(15, 0)),
     Event.LISTING: (0, time(9, 30)),
 }
-DEADLINE_ZH = {
+DEADLINE_ZH: dict[Event, str] = {  # the same deadlines as a reader says them (``schedule list``)
     Event.EVE: "申购日 09:15 前",
     Event.MORNING: "申购日 15:00 前",
     Event.RESULT: "结果日 15:00 前",

@@ -17,10 +17,11 @@ from reportbot.config import Config
 from reportbot.domain import Ipo, SubscriberSettings
 from reportbot.errors import ConfigError, NotifyError
 from reportbot.kinds import Channel, Clock, DeliveryStatus, Event
+from reportbot.model.defaults import default_settings
 from reportbot.notify.base import Limits, Message, split_text
 from reportbot.notify.console import ConsoleNotifier
-from reportbot.pipeline import calendar_for, deadlines, fanout
-from reportbot.pipeline.alerting import AlertComposer, Predictor, default_settings, due_alerts
+from reportbot.pipeline import deadlines, fanout
+from reportbot.pipeline.alerting import AlertComposer, Predictor, due_alerts
 from reportbot.pipeline.delivery_common import DeliverySummary, delivery_lock, delivery_locks, run_coroutine
 from reportbot.pipeline.delivery_report import admin_report
 from reportbot.pipeline.management import notify_admins
@@ -29,6 +30,7 @@ from reportbot.store import deliveries as ledger
 from reportbot.store import ipos as ipo_store
 from reportbot.store import subscribers as sub_store
 from reportbot.summary import alert
+from reportbot.tradingcal import calendar_for
 
 log = logging.getLogger(__name__)
 DEFAULT_RECIPIENT = "默认设置"

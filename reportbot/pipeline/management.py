@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from reportbot.config import Config
-from reportbot.kinds import Channel, Clock, DeliveryStatus, Event
+from reportbot.kinds import Channel, Clock, DeliveryStatus, Event, Month
 from reportbot.notify.base import DeliveryResult, Limits, Message, split_text
-from reportbot.pipeline import fanout, render_monthly
+from reportbot.pipeline import fanout
 from reportbot.pipeline.delivery_common import (
     DeliverySummary,
     delivery_lock,
@@ -16,6 +16,7 @@ from reportbot.pipeline.delivery_common import (
     run_coroutine,
     send_retrying,
 )
+from reportbot.pipeline.report import render_monthly
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 
@@ -28,7 +29,7 @@ def deliver_monthly_report(
     Raises:
         NoDataError: no listings to report on.
     """
-    paths = render_monthly(config, conn, now, month)
+    paths = render_monthly(config, conn, now, Month.parse(month) if month else None)
     pdf = paths[0]
     month = month or pdf.stem.removeprefix("bse-monthly-")
     with delivery_lock(config, Event.MONTHLY):

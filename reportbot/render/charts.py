@@ -3,13 +3,14 @@
 PNG rather than SVG: WeasyPrint draws SVG in Python node by node (each label laid out by Pango), which
 cost about 40 % of the monthly report's HTML→PDF time; an embedded bitmap costs almost nothing, keeps the
 PDF under 400 KiB and prints sharply enough at the charts' size. Charts are cached by their inputs
-(``reportbot.pipeline.report_cache``), so matplotlib is imported only when a chart's data change.
+(``reportbot.store.cache``), so matplotlib is imported only when a chart's data change.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 import matplotlib
@@ -18,7 +19,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from PIL import Image
 
 from reportbot.domain import BacktestRow
 from reportbot.model.backtest import STRATEGY_PERFECT
@@ -26,7 +29,6 @@ from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont
 
 _registered: set[str] = set()
 RED = "#b22222"
-GREEN = "#2e8b57"
 BLUE = "#5b7fb0"
 GREY = "#8a8f98"
 
@@ -50,9 +52,7 @@ def monthly_history_chart(
     font: CjkFont, months: Sequence[str], counts: Sequence[int], means: Sequence[float | None]
 ) -> bytes:
     """Bars: IPOs listed per month; line: mean first-day return (%) where known."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.15), dpi=100)
-    try:
+    with _canvas(font, (7.0, 2.15)) as (fig, ax):
         x = list(range(len(months)))
         ax.bar(x, counts, color="#c9d6e8", label="上市数量（只，左轴）")
         ax.set_ylabel("上市数量（只）")
@@ -75,51 +75,23 @@ def monthly_history_chart(
         ax.set_title("北交所新股月度上市数量与首日平均涨幅")
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
-        fig.tight_layout(rect=(0, 0.08, 1, 1))
-        return _png(fig)
-    finally:
-        plt.close(fig)
-
-
-def returns_bar_chart(font: CjkFont, names: Sequence[str], returns: Sequence[float]) -> bytes:
-    """Horizontal bars of each IPO's first-day return (%)."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(7.2, max(1.6, 0.35 * len(names) + 0.9)), dpi=100)
-    try:
-        colors = ["#c0392b" if r >= 0 else "#27ae60" for r in returns]
-        ax.barh(list(range(len(names))), returns, color=colors)
-        ax.set_yticks(list(range(len(names))), list(names), fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(0, color="#555", linewidth=0.8)
-        ax.set_xlabel("首日涨幅（%）")
-        ax.set_title("本月新股首日涨幅")
-        fig.tight_layout()
-        return _png(fig)
-    finally:
-        plt.close(fig)
+        return _png(fig, rect=(0, 0.08, 1, 1))
 
 
 def bse50_chart(font: CjkFont, series: Sequence[tuple[date, float]], month_start: date, month_end: date) -> bytes:
     """北证50 daily closes over the stored range, the report month shaded."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
-    try:
+    with _canvas(font, (7.0, 2.2)) as (fig, ax):
         ax.plot([d for d, _ in series], [c for _, c in series], color=BLUE, linewidth=1.2)  # type: ignore[arg-type]
         ax.axvspan(month_start, month_end, color="#f3dede", zorder=0)  # type: ignore[arg-type]
         ax.set_title("北证50指数日收盘（阴影为报告月）")
         ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
         fig.autofmt_xdate()
-        fig.tight_layout()
         return _png(fig)
-    finally:
-        plt.close(fig)
 
 
 def return_distribution_chart(font: CjkFont, history: Sequence[float], month: Sequence[float]) -> bytes:
     """Histogram of every known first-day return, the month's IPOs marked as ticks."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(7.0, 2.2), dpi=100)
-    try:
+    with _canvas(font, (7.0, 2.2)) as (fig, ax):
         hi = max([*history, *month, 100.0])
         lo = min([*history, *month, 0.0])
         step = 25.0 if hi - lo <= 800 else 50.0
@@ -137,30 +109,15 @@ def return_distribution_chart(font: CjkFont, history: Sequence[float], month: Se
         ax.set_ylabel("只数")
         ax.set_title("首日涨幅分布")
         ax.legend(fontsize=8, frameon=False)
-        fig.tight_layout()
         return _png(fig)
-    finally:
-        plt.close(fig)
 
 
 def prediction_scatter_chart(
     font: CjkFont, pairs: Sequence[tuple[float, float]], month_pairs: Sequence[tuple[float, float]]
 ) -> bytes:
     """Predicted vs actual first-day return (out of sample), the month's IPOs highlighted."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(4.6, 3.4), dpi=100)
-    try:
-        # hundreds of markers are drawn as one crisp bitmap inside the SVG: WeasyPrint parses SVG nodes in
-        # Python, and a node per marker would cost more than the rest of the page
-        ax.scatter(
-            [p for p, _ in pairs],
-            [a for _, a in pairs],
-            s=10,
-            color=GREY,
-            alpha=0.6,
-            label="样本外预测",
-            rasterized=True,
-        )
+    with _canvas(font, (4.6, 3.4)) as (fig, ax):
+        ax.scatter([p for p, _ in pairs], [a for _, a in pairs], s=10, color=GREY, alpha=0.6, label="样本外预测")
         if month_pairs:
             ax.scatter([p for p, _ in month_pairs], [a for _, a in month_pairs], s=22, color=RED, label="本月新股")
         values = [v for pair in pairs for v in pair] or [0.0, 100.0]
@@ -170,17 +127,12 @@ def prediction_scatter_chart(
         ax.set_ylabel("实际首日涨幅（%）")
         ax.set_title("预测与实际首日涨幅")
         ax.legend(fontsize=7.5, frameon=False, loc="upper left")
-        fig.tight_layout()
         return _png(fig)
-    finally:
-        plt.close(fig)
 
 
 def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
     """Cumulative profit (万元) of each strategy, year by year."""
-    use_font(font)
-    fig, ax = plt.subplots(figsize=(4.6, 3.4), dpi=100)
-    try:
+    with _canvas(font, (4.6, 3.4)) as (fig, ax):
         strategies: dict[str, list[BacktestRow]] = {}
         for row in rows:
             if row.year is not None:
@@ -200,16 +152,28 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
         ax.set_ylabel("累计收益（万元）")
         ax.set_title("策略回测累计收益（样本外）")
         ax.legend(fontsize=7.5, frameon=False)
-        fig.tight_layout()
         return _png(fig)
-    finally:
-        plt.close(fig)
 
 
 DPI = 150
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})  # no version stamp: same data, same bytes
-    return buf.getvalue()
+@contextmanager
+def _canvas(font: CjkFont, size: tuple[float, float]) -> Iterator[tuple[Figure, Axes]]:
+    """A figure with one axes in the shared font, closed afterwards (pyplot keeps figures otherwise)."""
+    use_font(font)
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    try:
+        yield fig, ax
+    finally:
+        plt.close(fig)
+
+
+def _png(fig: Figure, rect: tuple[float, float, float, float] | None = None) -> bytes:
+    """The figure as an opaque RGB PNG: WeasyPrint re-encodes every image per PDF, an alpha channel twice."""
+    fig.tight_layout(rect=rect)
+    rgba = io.BytesIO()
+    fig.savefig(rgba, format="png", dpi=DPI, facecolor="white")
+    out = io.BytesIO()
+    Image.open(rgba).convert("RGB").save(out, format="PNG")  # no metadata: same data, same bytes
+    return out.getvalue()

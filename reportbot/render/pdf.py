@@ -2,13 +2,26 @@
 
 A document whose last page would be nearly empty is laid out once more with ``class="compact"`` on the
 root element (the stylesheet tightens the type there); the compact layout is kept when it saves a page.
+
+The compact layout is speculative where that is safe: with more than one CPU and no other thread in the
+process, a forked process lays out (and writes) the compact variant while this process lays out the normal
+one, so a reflow costs no extra wall time; the fork is stopped as soon as the normal layout turns out
+fine. It runs at a lower priority and only while the load average leaves a CPU spare, so on a busy
+machine it does not slow the common case (no reflow). Elsewhere (threads running, as in the scheduler or
+the bot; one CPU; a busy machine) the compact pass follows the normal one. Both ways choose the same
+layout; the fork's WeasyPrint warnings are logged in this process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
@@ -16,10 +29,14 @@ from weasyprint.urls import URLFetcher
 
 from reportbot.errors import RenderError
 
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
 log = logging.getLogger(__name__)
 NEARLY_EMPTY = 0.35  # share of the last page's content area below which the document is reflowed
 ROOT_TAG = '<html lang="zh-CN">'
 COMPACT_ROOT_TAG = '<html lang="zh-CN" class="compact">'
+Metadata = dict[str, Any]
 
 
 def local_fetcher() -> URLFetcher:
@@ -27,16 +44,17 @@ def local_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols=("file", "data"), fail_on_errors=True)
 
 
-def write_pdf(html: str, out_path: Path, *, base_url: Path, metadata: dict[str, Any] | None = None) -> Path:
-    """Render ``html`` to ``out_path`` (written atomically) and return the path."""
+def write_pdf(
+    html: str, out_path: Path, *, base_url: Path, metadata: Metadata | None = None, speculate: bool | None = None
+) -> Path:
+    """Render ``html`` to ``out_path`` (written atomically) and return the path.
+
+    ``speculate``: lay out the compact variant in a forked process (None: when a CPU is spare).
+    """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".part")
     try:
-        doc = _layout(html, base_url)
-        if metadata:
-            for key, value in metadata.items():
-                setattr(doc.metadata, key, value)
-        doc.write_pdf(tmp)
+        tmp.write_bytes(_pdf_bytes(html, str(base_url), metadata or {}, speculate))
     except RenderError:
         raise
     except Exception as exc:  # WeasyPrint raises many types; report them as one
@@ -57,16 +75,136 @@ def last_page_fill(doc: weasyprint.Document) -> float:
     return fill
 
 
-def _layout(html: str, base_url: Path) -> weasyprint.Document:
-    doc = weasyprint.HTML(string=html, base_url=str(base_url), url_fetcher=local_fetcher()).render()
-    if len(doc.pages) < 2 or ROOT_TAG not in html or last_page_fill(doc) >= NEARLY_EMPTY:
-        return doc
-    compact_html = html.replace(ROOT_TAG, COMPACT_ROOT_TAG, 1)
-    compact = weasyprint.HTML(string=compact_html, base_url=str(base_url), url_fetcher=local_fetcher()).render()
-    log.info(
-        "last page %.0f %% full: compact layout has %d pages (was %d)",
-        last_page_fill(doc) * 100,
-        len(compact.pages),
-        len(doc.pages),
-    )
-    return compact if len(compact.pages) < len(doc.pages) else doc
+def _render(html: str, base_url: str) -> weasyprint.Document:
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_fetcher()).render()
+
+
+def _write(doc: weasyprint.Document, metadata: Metadata) -> bytes:
+    for key, value in metadata.items():
+        setattr(doc.metadata, key, value)
+    data: bytes = doc.write_pdf()
+    return data
+
+
+def _spare_cpu() -> bool:
+    """More than one CPU and a 1-minute load average that leaves one of them free."""
+    cpus = os.cpu_count() or 1
+    return cpus > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+
+
+def _pdf_bytes(html: str, base_url: str, metadata: Metadata, speculate: bool | None) -> bytes:
+    """The PDF of the normal layout, or of the compact one when the normal last page is nearly empty."""
+    compact_html = html.replace(ROOT_TAG, COMPACT_ROOT_TAG, 1) if ROOT_TAG in html else None
+    if speculate is None:
+        speculate = _spare_cpu()
+    child = _Speculation.start(compact_html, base_url, metadata) if compact_html is not None and speculate else None
+    try:
+        doc = _render(html, base_url)
+        if compact_html is None or len(doc.pages) < 2 or last_page_fill(doc) >= NEARLY_EMPTY:
+            if child is not None:
+                child.stop()  # before writing: the fork's CPU is better spent here
+            return _write(doc, metadata)
+        pages, compact_pdf = _compact(child, compact_html, base_url, metadata)
+        log.info(
+            "last page %.0f %% full: compact layout has %d pages (was %d)",
+            last_page_fill(doc) * 100,
+            pages,
+            len(doc.pages),
+        )
+        return compact_pdf() if pages < len(doc.pages) else _write(doc, metadata)
+    finally:
+        if child is not None:
+            child.stop()
+
+
+def _compact(
+    child: _Speculation | None, compact_html: str, base_url: str, metadata: Metadata
+) -> tuple[int, Callable[[], bytes]]:
+    """The compact layout's page count and its PDF: from the fork when it has one, else laid out here."""
+    outcome = child.outcome() if child is not None else None
+    if outcome is not None and outcome.pages is not None:
+        data = outcome.pdf
+        return outcome.pages, lambda: data
+    doc = _render(compact_html, base_url)
+    return len(doc.pages), lambda: _write(doc, metadata)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the forked process sends back: the compact layout's pages and PDF, or why it failed."""
+
+    pages: int | None
+    pdf: bytes = b""
+    error: str = ""
+    warnings: list[logging.LogRecord] = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None  # picklable, same text
+        self.records.append(record)
+
+
+def _lay_out_compact(conn: Connection, html: str, base_url: str, metadata: Metadata) -> None:
+    """Body of the forked process: WeasyPrint's warnings are collected and sent back, not printed here."""
+    os.nice(10)  # the normal layout in the parent comes first
+    collect = _Collect()
+    wp_log = logging.getLogger("weasyprint")
+    wp_log.handlers, wp_log.propagate = [collect], False
+    try:
+        doc = _render(html, base_url)
+        conn.send(_Outcome(len(doc.pages), _write(doc, metadata), warnings=collect.records))
+    except Exception as exc:  # anything: the parent lays the compact variant out itself
+        conn.send(_Outcome(None, error=f"{type(exc).__name__}: {exc}", warnings=collect.records))
+    finally:
+        conn.close()
+
+
+class _Speculation:
+    """The compact layout running in a forked process (``start`` returns None where forking is unsafe)."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self._process, self._conn = process, conn
+        self._stopped = False
+
+    @classmethod
+    def start(cls, html: str, base_url: str, metadata: Metadata) -> _Speculation | None:
+        """Fork a process that lays out ``html``, unless the process has other threads (forking those is unsafe)."""
+        if threading.active_count() > 1 or not hasattr(os, "fork"):
+            return None
+        import multiprocessing  # only when speculating
+
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_lay_out_compact, args=(send, html, base_url, metadata), daemon=True)
+        process.start()
+        send.close()
+        log.debug("compact layout speculated in process %s", process.pid)
+        return cls(process, receive)
+
+    def outcome(self) -> _Outcome | None:
+        """Wait for the fork's result; its WeasyPrint warnings are logged here. None when it died."""
+        try:
+            got: _Outcome = self._conn.recv()
+        except EOFError:
+            log.warning("compact layout process ended without a result (exit code %s)", self._process.exitcode)
+            return None
+        for record in got.warnings:
+            logging.getLogger(record.name).handle(record)
+        if got.error:
+            log.warning("compact layout process failed (%s); laying it out in this process", got.error)
+        return got
+
+    def stop(self) -> None:
+        """End the fork (if still running) and reap it; a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._conn.close()
+        self._process.kill()
+        self._process.join()
+        self._process.close()

@@ -14,20 +14,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from reportbot import pipeline
 from reportbot.config import Config, read_secret
-from reportbot.errors import ConfigError, ReportbotError
-from reportbot.pipeline.jobs import OUTCOME_ZH, JobFunc, JobOutcome, JobResult
+from reportbot.errors import ConfigError, DataError, ReportbotError
+from reportbot.kinds import Clock, RunOutcome
+from reportbot.pipeline.jobs import OUTCOME_ZH, JobFunc, JobResult
+from reportbot.pipeline.manage import open_store
 from reportbot.schedule.definitions import JobSpec
 from reportbot.schedule.registry import JOBS
 from reportbot.store import runs as run_store
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 AdminNotify = Callable[[str], None]
 _DETAIL_MAX = 500
 _ADMIN_LINES = 20  # failures listed in one admin message
 _RUNNERS: dict[str, JobRunner] = {}
+STORE_FAILED_ZH = "数据库无法打开或已损坏，需要从备份恢复"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class RunResult:
     """What one run did."""
 
     job: str
-    outcome: str  # ok | partial | failed
+    outcome: RunOutcome  # ok | partial | failed
     detail: str = ""
     error: str = ""
     run_id: int | None = None
@@ -88,7 +89,7 @@ class JobRunner:
         run_id = None
         try:
             try:
-                conn = pipeline.open_store(self.config, self.now)
+                conn = open_store(self.config, self.now)
                 run_id = run_store.start_run(conn, name, kind=kind, now=self.now(), host=self.host, pid=os.getpid())
                 log.info("job %s: started (%s)", name, kind)
                 result = self._call(name, conn)
@@ -98,7 +99,8 @@ class JobRunner:
                     log.error("job %s: failed: %s", name, error)  # noqa: TRY400 - a ReportbotError needs no traceback
                 else:
                     log.exception("job %s: failed: %s", name, error)
-                result = JobResult(outcome=JobOutcome.FAILED, failures=(error,))
+                zh = STORE_FAILED_ZH if conn is None and isinstance(exc, DataError) else "运行出错，未能完成"
+                result = JobResult(outcome=RunOutcome.FAILED, failures=(error,), failures_zh=(zh,))
             return self._conclude(name, conn, run_id, result)
         finally:
             if conn is not None:
@@ -108,18 +110,24 @@ class JobRunner:
         detail = _summarize(result.summary)
         error = _summarize("; ".join(result.failures))
         self._finish(conn, run_id, result.outcome, detail=detail, error=error)
-        if result.outcome is JobOutcome.OK:
+        if result.outcome is RunOutcome.OK:
             log.info("job %s: ok %s", name, detail)
         elif result.admins_told:
             log.error("job %s: %s (the admins have the job's own report): %s", name, result.outcome, error)
         else:
             log.error("job %s: %s: %s", name, result.outcome, error)
-            shown = result.failures[:_ADMIN_LINES]
-            more = len(result.failures) - len(shown)
-            lines = "\n".join([f"- {f}" for f in shown] + ([f"- ……另有 {more} 项"] if more else []))
-            when = f"{self.now():%Y-%m-%d %H:%M}"
-            self.notify_admins(f"⚠️ reportbot 任务 {name} {OUTCOME_ZH[result.outcome]}（{when} 北京时间）：\n{lines}")
-        return RunResult(name, str(result.outcome), detail=detail, error=error, run_id=run_id)
+            self.notify_admins(self._failure_text(name, result))
+        return RunResult(name, result.outcome, detail=detail, error=error, run_id=run_id)
+
+    def _failure_text(self, name: str, result: JobResult) -> str:
+        """The admins' message about a failed run: Chinese lines only (the English detail is in the log)."""
+        zh = result.failures_zh or (f"{len(result.failures)} 项失败",)
+        shown = zh[:_ADMIN_LINES]
+        more = len(zh) - len(shown)
+        lines = "\n".join([f"- {f}" for f in shown] + ([f"- ……另有 {more} 项"] if more else []))
+        when = f"{self.now():%Y-%m-%d %H:%M}"
+        head = f"⚠️ reportbot 任务 {name} {OUTCOME_ZH[result.outcome]}（{when} 北京时间）"
+        return f"{head}：\n{lines}\n详细原因见服务日志与运行记录。"
 
     def record_missed(self, name: str, scheduled: Sequence[datetime], *, reason: str = "") -> None:
         """Record runs that will not be made, and report them in one admin message (never raises).
@@ -133,7 +141,7 @@ class JobRunner:
         detail = reason or f"more than the misfire grace ({grace} s) late; not run"
         log.warning("job %s: missed %s: %s", name, ", ".join(t.isoformat() for t in scheduled), detail)
         try:
-            conn = pipeline.open_store(self.config, self.now)
+            conn = open_store(self.config, self.now)
             try:
                 for when in scheduled:
                     run_store.record_missed(
@@ -171,7 +179,7 @@ class JobRunner:
         self,
         conn: sqlite3.Connection | None,
         run_id: int | None,
-        outcome: str,
+        outcome: RunOutcome,
         *,
         detail: str = "",
         error: str = "",
@@ -195,7 +203,7 @@ def unregister(runner: JobRunner) -> None:
 
 
 def run_scheduled(runner_id: str, name: str) -> str:
-    """The function APScheduler calls (by reference ``reportbot.schedule.jobs:run_scheduled``)."""
+    """The function APScheduler calls (its job store keeps the import path of this module-level function)."""
     runner = _RUNNERS.get(runner_id)
     if runner is None:
         log.error("job %s: no active runner %s in this process; not run", name, runner_id)

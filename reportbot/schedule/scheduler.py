@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,20 +26,21 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from filelock import FileLock, Timeout
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.errors import ConfigError, ReportbotError
+from reportbot.kinds import Clock
 from reportbot.pipeline import deadlines
 from reportbot.pipeline import jobs as pipeline_jobs
 from reportbot.pipeline.jobs import JobFunc
+from reportbot.pipeline.manage import open_store
 from reportbot.schedule import jobs
 from reportbot.schedule.definitions import JobSpec, load_definitions
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.triggers import EventDayTrigger, TradingDayTrigger
 from reportbot.store import runs as run_store
+from reportbot.tradingcal import calendar_for
 
 log = logging.getLogger(__name__)
-RUN_FUNC = "reportbot.schedule.jobs:run_scheduled"
 RESUME_JOB = "deliveries-resume"  # run at start-up: resumes deliveries interrupted runs left
 _WORKERS = 4
 
@@ -68,7 +68,7 @@ def build_trigger(spec: JobSpec, config: Config, conn: sqlite3.Connection) -> Ba
     tz = ZoneInfo(config.schedule.timezone)
     cron = spec.trigger.cron_kwargs()
     if spec.trigger.is_event:
-        days = pipeline_jobs.event_days(conn, pipeline.calendar_for(config), spec.trigger.on)
+        days = pipeline_jobs.event_days(conn, calendar_for(config), spec.trigger.on)
         at = time(int(cron.get("hour", "0")), int(cron.get("minute", "0")), int(cron.get("second", "0")))
         at = deadlines.scheduled_start(config, conn, spec.target, at)  # early enough for the audience
         return EventDayTrigger(days, at, timezone=tz)
@@ -114,7 +114,7 @@ class Service:
         self,
         config: Config,
         *,
-        now: jobs.Clock,
+        now: Clock,
         admin: jobs.AdminNotify | None = None,
         specs: Sequence[JobSpec] | None = None,
         registry: Mapping[str, JobFunc] = JOBS,
@@ -172,7 +172,7 @@ class Service:
 
     def _resume_interrupted(self, scheduler: BackgroundScheduler) -> None:
         """End runs a dead process left ``running`` as interrupted, and run the delivery resume job now."""
-        conn = pipeline.open_store(self.config, self.now)
+        conn = open_store(self.config, self.now)
         try:
             dead = run_store.mark_interrupted(conn, host=socket.gethostname(), alive=_alive, now=self.now())
         finally:
@@ -186,7 +186,7 @@ class Service:
         """Make the job store match the definitions, keeping run times already due (catch-up)."""
         assert self.scheduler is not None
         now = self.now()
-        conn = pipeline.open_store(self.config, self.now)
+        conn = open_store(self.config, self.now)
         try:
             wanted = {spec.name: spec for spec in self.specs}
             for job in self.scheduler.get_jobs():
@@ -201,7 +201,7 @@ class Service:
     def _sync_job(self, spec: JobSpec, trigger: BaseTrigger, now: datetime) -> None:
         assert self.scheduler is not None
         options = {
-            "func": RUN_FUNC,
+            "func": jobs.run_scheduled,  # the job store keeps its import path; the args name the runner and job
             "args": (self.runner.runner_id, spec.name),
             "name": spec.description or spec.name,
             "misfire_grace_time": spec.misfire_grace_s,
@@ -234,7 +234,7 @@ class Service:
         if not events or event.job_id in {s.name for s in events} or self.scheduler is None:
             return
         try:
-            conn = pipeline.open_store(self.config, self.now)
+            conn = open_store(self.config, self.now)
             try:
                 now = self.now()
                 for spec in events:
@@ -284,37 +284,3 @@ def lock_holder(config: Config) -> bool:
         return True
     lock.release()
     return False
-
-
-@dataclass(frozen=True)
-class JobView:
-    """One job as `schedule list` and `status` show it."""
-
-    spec: JobSpec
-    next_runs: list[datetime]
-    provisional: list[bool]
-    last: run_store.JobRun | None
-
-
-def job_views(
-    config: Config, conn: sqlite3.Connection, now: datetime, *, count: int = 3, registry: Mapping[str, JobFunc] = JOBS
-) -> list[JobView]:
-    """Every defined job with its next ``count`` run times (Beijing time) and last recorded run."""
-    cal = pipeline.calendar_for(config)
-    tz = ZoneInfo(config.schedule.timezone)
-    last = run_store.last_runs(conn)
-    views = []
-    for spec in load_specs(config, registry):
-        trigger = build_trigger(spec, config, conn)
-        times: list[datetime] = []
-        previous: datetime | None = None
-        while len(times) < count:
-            fire = trigger.get_next_fire_time(previous, previous or now)
-            if fire is None:
-                break
-            times.append(fire)
-            previous = fire
-        on_calendar = spec.trigger.trading_day is not None or spec.trigger.is_event
-        provisional = [on_calendar and cal.is_provisional(t.astimezone(tz).date()) for t in times]
-        views.append(JobView(spec, times, provisional, last.get(spec.name)))
-    return views

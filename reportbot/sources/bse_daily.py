@@ -38,30 +38,19 @@ MARKET_CAP = (1e11, 1e14)
 
 def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
     """One POST per trading day in ``request.days`` (on or after ``since``)."""
-    since = max(request.since or FIRST_DAY, FIRST_DAY)
-    days = [d for d in request.days if d >= since]
-    if not days:
-        return []
-    headers = bse_site.page_headers(client, settings, NAME, LANDING)
-    url = bse_site.url(settings, PATH)
-    return [
-        client.post(NAME, url, [("HQJSRQ", d.strftime("%Y%m%d"))], params={"callback": CALLBACK}, headers=headers)
-        for d in days
-    ]
+
+    def send(url: str, day: date, headers: dict[str, str]) -> RawPage:
+        form = [("HQJSRQ", day.strftime("%Y%m%d"))]
+        return client.post(NAME, url, form, params={"callback": CALLBACK}, headers=headers)
+
+    return bse_site.fetch_days(
+        client, settings, request, source=NAME, pages=(LANDING, PATH), first_day=FIRST_DAY, send=send
+    )
 
 
 def parse(pages: Sequence[RawPage]) -> Parsed:
     """One MarketDay per page that has data; two pages for one day must agree."""
-    found: dict[date, MarketDay] = {}
-    for index, page in enumerate(pages):
-        day = parse_page(page, index)
-        if day is None:
-            continue
-        old = found.get(day.day)
-        if old is not None and old != day:
-            raise SourceError(NAME, "two different reports for one day", field="rq", value=day.day.isoformat())
-        found[day.day] = day
-    return Parsed(days=sorted(found.values(), key=lambda d: d.day))
+    return Parsed(days=bse_site.one_per_day(NAME, (parse_page(p, i) for i, p in enumerate(pages)), field="rq"))
 
 
 def parse_page(page: RawPage, index: int) -> MarketDay | None:

@@ -31,30 +31,18 @@ LOW_WAN, HIGH_WAN = 1e4, 1e8  # 1e8..1e12 CNY: BSE margin balances are in the bi
 
 def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
     """One request per day in ``request.days`` on or after ``since``."""
-    since = max(request.since or FIRST_DAY, FIRST_DAY)
-    days = [day for day in request.days if day >= since]
-    if not days:
-        return []
-    headers = bse_site.page_headers(client, settings, NAME, LANDING)
-    url = bse_site.url(settings, PATH)
-    return [
-        client.get(NAME, url, {"callback": CALLBACK, "transDate": day.isoformat(), "page": 0}, headers=headers)
-        for day in days
-    ]
+
+    def send(url: str, day: date, headers: dict[str, str]) -> RawPage:
+        return client.get(NAME, url, {"callback": CALLBACK, "transDate": day.isoformat(), "page": 0}, headers=headers)
+
+    return bse_site.fetch_days(
+        client, settings, request, source=NAME, pages=(LANDING, PATH), first_day=FIRST_DAY, send=send
+    )
 
 
 def parse(pages: Sequence[RawPage]) -> Parsed:
     """One balance per page that has data (a day without data gives none); duplicates must agree."""
-    found: dict[date, MarginBalance] = {}
-    for index, page in enumerate(pages):
-        balance = parse_page(page, index)
-        if balance is None:
-            continue
-        old = found.get(balance.day)
-        if old is not None and old != balance:
-            raise SourceError(NAME, "two different balances for one day", field="date", value=balance.day.isoformat())
-        found[balance.day] = balance
-    return Parsed(margins=sorted(found.values(), key=lambda b: b.day))
+    return Parsed(margins=bse_site.one_per_day(NAME, (parse_page(p, i) for i, p in enumerate(pages)), field="date"))
 
 
 def parse_page(page: RawPage, index: int) -> MarginBalance | None:

@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,10 @@ from reportbot.domain import (
     IPO_DATE_FIELDS,
     IPO_FIELDS,
     IPO_NUMBER_FIELDS,
-    SEGMENT_BSE,
-    SEGMENT_SELECT,
     Ipo,
 )
 from reportbot.errors import DataError
+from reportbot.kinds import Segment
 from reportbot.marketdata import MarketPoint
 
 SOURCE_NAME = "bundled"
@@ -36,7 +34,7 @@ BSE50_POINTS_FILE = "bse50_points_from_news.csv"
 MARKET_POINTS_FILE = "bse_market_anchor_points.csv"
 POINTS_SOURCE_NAME = "bundled_points"
 _CODE_920 = re.compile(r"920 code (920\d{3})")
-_SEGMENTS = {"BSE_IPO": SEGMENT_BSE, "NEEQ_select_layer_public_offering": SEGMENT_SELECT}
+_SEGMENTS = {"BSE_IPO": Segment.BSE, "NEEQ_select_layer_public_offering": Segment.NEEQ_SELECT}
 
 
 @dataclass(frozen=True)
@@ -48,9 +46,7 @@ class BundledData:
     as_of: date | None
 
 
-def data_dir() -> Path:
-    """Directory of the bundled data files inside the installed package."""
-    return Path(str(resources.files("reportbot") / "data"))
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # reportbot/data, installed with the package
 
 
 def load_bundled(directory: Path | None = None) -> BundledData:
@@ -59,7 +55,7 @@ def load_bundled(directory: Path | None = None) -> BundledData:
     Raises:
         DataError: a file is missing or a value does not parse (names file, code, field and value).
     """
-    directory = directory or data_dir()
+    directory = directory or DATA_DIR
     main_path, extra_path = directory / IPOS_FILE, directory / EXTRA_FILE
     digest = hashlib.sha256()
     rows_main = _read_csv(main_path, digest)
@@ -83,7 +79,7 @@ def parse_main_row(row: dict[str, str], where: str) -> Ipo:
     match = _CODE_920.search(row.get("notes", ""))
     if row.get("code_type") == "legacy_83_87_43" and match:
         legacy, code = code, match.group(1)
-    values.update(code=code, legacy_code=legacy, segment=SEGMENT_BSE)
+    values.update(code=code, legacy_code=legacy, segment=Segment.BSE)
     return _typed(values, where, code)
 
 
@@ -144,7 +140,7 @@ def load_market_points(directory: Path | None = None) -> BundledPoints:
     Raises:
         DataError: a file is missing or a value does not parse (names file, date, field and value).
     """
-    directory = directory or data_dir()
+    directory = directory or DATA_DIR
     digest = hashlib.sha256()
     points: list[MarketPoint] = []
     for row in _read_csv(directory / BSE50_POINTS_FILE, digest):

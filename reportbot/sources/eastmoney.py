@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reportbot.config import SourcesConfig
+from reportbot.domain import Ipo
 from reportbot.errors import SourceError
+from reportbot.sources.base import Parsed
 from reportbot.sources.http import HttpClient, RawPage
-from reportbot.sources.validate import expect, load_json
+from reportbot.sources.validate import Record, expect, load_json, unique_ipos
 
 MAX_PAGES = 200  # a safety net against a server that keeps announcing more pages
 _EMPTY_MESSAGE = "数据为空"
 _EMPTY_CODE = 9201  # {"success": false, "message": "返回数据为空", "code": 9201}: nothing matches the filter
+
+
+def report_params(
+    report: str, source: str, *, columns: str = "ALL", sort: tuple[str, str | int] = ("APPLY_DATE", -1)
+) -> dict[str, str | int]:
+    """The query of one data-centre report: its name, columns, sort (newest apply date first) and source."""
+    return {"reportName": report, "columns": columns, "sortColumns": sort[0], "sortTypes": sort[1], "source": source}
 
 
 def fetch_report(
@@ -73,17 +82,9 @@ def report_rows(source: str, pages: Sequence[RawPage]) -> Iterator[tuple[str, An
     count: Any = None
     counted = 0
     for index, page in enumerate(pages, start=1):
-        payload = expect(source, load_json(source, page), dict, f"page {index}")
-        if payload.get("success") is not True:
-            message = str(payload.get("message", ""))
-            empty = _EMPTY_MESSAGE in message or payload.get("code") == _EMPTY_CODE
-            if empty and index == 1 and len(pages) == 1 and is_incremental(page.url):
-                return  # an incremental query: nothing new since the date in its filter
-            what = "no data for a full-history query" if empty else "report failed"
-            raise SourceError(
-                source, f"{what}: {message or 'no message'}", field="success", value=payload.get("success")
-            )
-        result = expect(source, payload.get("result"), dict, "result")
+        result = _result(source, index, page, len(pages))
+        if result is None:
+            return  # an incremental query: nothing new since the date in its filter
         pages_value = expect(source, result.get("pages"), int, "result.pages")
         if announced is not None and pages_value != announced:
             raise SourceError(
@@ -106,6 +107,38 @@ def report_rows(source: str, pages: Sequence[RawPage]) -> Iterator[tuple[str, An
             source, f"only {len(pages)} of {announced} pages received", field="result.pages", value=announced
         )
     _check_count(source, count, counted, announced, len(pages))
+
+
+def _result(source: str, index: int, page: RawPage, received: int) -> dict[str, Any] | None:
+    """The ``result`` of one page; None for the "no data" answer to a lone incremental query."""
+    payload = expect(source, load_json(source, page), dict, f"page {index}")
+    if payload.get("success") is not True:
+        message = str(payload.get("message", ""))
+        empty = _EMPTY_MESSAGE in message or payload.get("code") == _EMPTY_CODE
+        if empty and index == 1 and received == 1 and is_incremental(page.url):
+            return None
+        what = "no data for a full-history query" if empty else "report failed"
+        raise SourceError(source, f"{what}: {message or 'no message'}", field="success", value=payload.get("success"))
+    result: dict[str, Any] = expect(source, payload.get("result"), dict, "result")
+    return result
+
+
+def ipo_report_parser(
+    source: str, required: tuple[str, ...], parse_row: Callable[[Record], Ipo]
+) -> Callable[[Sequence[RawPage]], Parsed]:
+    """The ``parse`` of a report of IPO rows keyed on ``SECURITY_CODE``: every row through ``parse_row``.
+
+    The parser raises SourceError naming the page, row, field and value of the first bad row; exact
+    repeats (paging drift) are dropped.
+    """
+
+    def parse(pages: Sequence[RawPage]) -> Parsed:
+        rows = report_rows(source, pages)
+        return Parsed(
+            ipos=unique_ipos(source, [parse_row(Record(source, r, required, at, "SECURITY_CODE")) for at, r in rows])
+        )
+
+    return parse
 
 
 def is_incremental(url: str) -> bool:

@@ -15,7 +15,7 @@ from reportbot.config import SourcesConfig
 from reportbot.errors import SourceError
 from reportbot.marketdata import ReviewState
 from reportbot.sources.base import Feed, FetchRequest, Parsed
-from reportbot.sources.eastmoney import fetch_report, report_rows, since_filter
+from reportbot.sources.eastmoney import fetch_report, report_params, report_rows, since_filter
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.sources.validate import Record, check_order
 
@@ -32,11 +32,7 @@ REQUIRED = ("STATE", "DECLARE_ORG", "ACCEPT_DATE", "UPDATE_DATE", "PREDICT_LISTI
 def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
     """All pages of the BSE review list (incremental: states updated since ``since``)."""
     params: dict[str, str | int] = {
-        "reportName": REPORT,
-        "columns": COLUMNS,
-        "sortColumns": "UPDATE_DATE,ORG_CODE",
-        "sortTypes": "-1,-1",
-        "source": "WEB",
+        **report_params(REPORT, "WEB", columns=COLUMNS, sort=("UPDATE_DATE,ORG_CODE", "-1,-1")),
         "filter": since_filter("UPDATE_DATE", request.since, f'(PREDICT_LISTING_MARKET="{MARKET}")'),
     }
     return fetch_report(client, settings, NAME, params)

@@ -6,19 +6,18 @@ the bundled data's units (万股, 万元, 亿元, percent).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from reportbot.config import SourcesConfig
-from reportbot.domain import SEGMENT_BSE, SEGMENT_SELECT, Ipo
-from reportbot.sources.base import Feed, FetchRequest, Parsed
-from reportbot.sources.eastmoney import fetch_report, report_rows, since_filter
+from reportbot.domain import Ipo
+from reportbot.kinds import BSE_OPENING, Segment
+from reportbot.sources.base import Feed, FetchRequest
+from reportbot.sources.eastmoney import fetch_report, ipo_report_parser, report_params, since_filter
 from reportbot.sources.http import HttpClient, RawPage
-from reportbot.sources.validate import Record, check_first_day_return, check_order, check_ratio, unique_ipos
+from reportbot.sources.validate import Record, check_first_day_return, check_order, check_ratio
 
 NAME = "em_issueinfo"
 REPORT = "RPT_NEEQ_ISSUEINFO_LIST"
-BSE_OPENING = date(2021, 11, 15)  # 精选层 offerings before this day moved to the BSE on its opening
 REQUIRED = (
     "SECURITY_CODE",
     "SECURITY_NAME_ABBR",
@@ -34,21 +33,11 @@ REQUIRED = (
 def fetch(client: HttpClient, settings: SourcesConfig, request: FetchRequest) -> list[RawPage]:
     """All pages of the report, newest apply date first (only apply dates >= ``since`` when given)."""
     params: dict[str, str | int] = {
-        "reportName": REPORT,
-        "columns": "ALL",
-        "sortColumns": "APPLY_DATE",
-        "sortTypes": -1,
-        "source": "NEEQSELECT",
+        **report_params(REPORT, "NEEQSELECT"),
     }
     if flt := since_filter("APPLY_DATE", request.since):
         params["filter"] = flt
     return fetch_report(client, settings, NAME, params)
-
-
-def parse(pages: Sequence[RawPage]) -> Parsed:
-    """Validated IPO records (raises SourceError naming the field and value)."""
-    ipos = [parse_row(Record(NAME, row, REQUIRED, label, "SECURITY_CODE")) for label, row in report_rows(NAME, pages)]
-    return Parsed(ipos=unique_ipos(NAME, ipos))
 
 
 def parse_row(rec: Record) -> Ipo:
@@ -66,7 +55,7 @@ def parse_row(rec: Record) -> Ipo:
     return Ipo(
         code=code,
         name=rec.name("SECURITY_NAME_ABBR"),
-        segment=SEGMENT_SELECT if started is not None and started < BSE_OPENING else SEGMENT_BSE,
+        segment=Segment.NEEQ_SELECT if started is not None and started < BSE_OPENING else Segment.BSE,
         apply_code=rec.code("APPLY_CODE", required=False),
         apply_date=apply_date,
         issue_result_date=result_date,
@@ -111,6 +100,8 @@ def _subscription(rec: Record, price: float | None) -> tuple[float | None, ...]:
     check_ratio(rec, "ONLINE_ISSUE_LWR", rate, implied, tolerance=0.1, unit="percent")
     return cap, top, online, valid_amount, rate
 
+
+parse = ipo_report_parser(NAME, REQUIRED, parse_row)  # validated IPO records, or SourceError naming the field
 
 SOURCE = Feed(
     name=NAME,

@@ -65,7 +65,6 @@ class HttpClient:
         self._monotonic = monotonic
         self._last_request: dict[str, float] = {}
         self._warmed: set[str] = set()
-        self.requests_made = 0
         self.per_source: dict[str, int] = {}
         self.progress: Callable[[str, int], None] | None = None  # called every PROGRESS_EVERY requests of a source
 
@@ -130,42 +129,42 @@ class HttpClient:
         form: str = "",
     ) -> RawPage:
         attempts = max(1, self.settings.retries + 1)
-        last_error = ""
         sent_headers = dict(headers or {})
         if form:
             sent_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        last_error = ""
         for attempt in range(attempts):
             if attempt:
                 self._backoff(source, attempt, attempts, last_error)
-            self._pace(url)
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=dict(params or {}),
-                    data=form or None,
-                    headers=sent_headers,
-                    timeout=self.settings.timeout_s,
-                )
-            except requests.RequestException as exc:
-                last_error = f"{type(exc).__name__}: {_short(exc)}"
-                continue
-            finally:
-                self.requests_made += 1
-            self._count(source)
-            if response.status_code >= 500:
-                last_error = f"HTTP {response.status_code}"
-                continue
-            if response.status_code >= 400:
-                raise SourceError(source, f"HTTP {response.status_code} from {response.url}")
-            return RawPage(
-                url=response.url,
-                body=response.content,
-                status=response.status_code,
-                content_type=response.headers.get("Content-Type", ""),
-                form=form,
-            )
+            page, last_error = self._attempt(source, method, url, dict(params or {}), sent_headers, form)
+            if page is not None:
+                return page
         raise SourceError(source, f"{_host(url)} unreachable after {attempts} attempts ({last_error}); url {url}")
+
+    def _attempt(
+        self, source: str, method: str, url: str, params: dict[str, str | int], headers: dict[str, str], form: str
+    ) -> tuple[RawPage | None, str]:
+        """One request: the page, or None with the transient error worth a retry (a 4xx raises)."""
+        self._pace(url)
+        try:
+            response = self.session.request(
+                method, url, params=params, data=form or None, headers=headers, timeout=self.settings.timeout_s
+            )
+        except requests.RequestException as exc:
+            return None, f"{type(exc).__name__}: {_short(exc)}"
+        self._count(source)
+        if response.status_code >= 500:
+            return None, f"HTTP {response.status_code}"
+        if response.status_code >= 400:
+            raise SourceError(source, f"HTTP {response.status_code} from {response.url}")
+        page = RawPage(
+            url=response.url,
+            body=response.content,
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type", ""),
+            form=form,
+        )
+        return page, ""
 
     def _count(self, source: str) -> None:
         n = self.per_source[source] = self.per_source.get(source, 0) + 1

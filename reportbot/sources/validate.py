@@ -18,7 +18,6 @@ from reportbot.errors import SourceError
 from reportbot.sources.http import RawPage, is_anti_bot
 
 _CODE = re.compile(r"^\d{6}$")
-_LEGACY = re.compile(r"^(83|87|43)\d{4}$")
 _EM_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2})?$")
 # Security and company names: 2-20 characters, CJK or Latin letters, digits and the few marks real names
 # carry (*ST, N/C prefixes, A/B, full-width brackets, middle dot); no markup, no control characters.
@@ -247,11 +246,6 @@ def check_ratio(
         return
     if abs(value - expected) > tolerance * abs(expected):
         raise rec.error(key, value, f"inconsistent with the other fields (expected about {expected:.6g} {unit})")
-
-
-def is_legacy_code(code: str) -> bool:
-    """Whether ``code`` is an old NEEQ/BSE code (83/87/43xxxx) rather than a 920xxx code."""
-    return bool(_LEGACY.match(code))
 
 
 def unique_ipos(source: str, ipos: list[Ipo]) -> list[Ipo]:

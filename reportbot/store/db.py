@@ -21,6 +21,7 @@ from reportbot.store import bse_stats, deliveries, fetches, ipos, market, runs, 
 _SCHEMA_MODULES = (ipos, market, fetches, subscribers, deliveries, runs, bse_stats)
 REQUIRED_TABLES = ("ipos", "job_runs")
 _WAY_OUT = "restore a backup with `reportbot restore FILE`"
+DAMAGE = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})  # sqlite3 error names that mean a damaged file
 
 
 def marker_path(path: Path) -> Path:
@@ -48,11 +49,10 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
-        _check_integrity(conn, path)
         apply_schema(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise DataError(f"database {path} is damaged ({exc}); {_WAY_OUT}") from exc
+        raise damaged(path, exc) from exc
     except BaseException:
         conn.close()
         raise
@@ -71,10 +71,39 @@ def _guard(path: Path) -> None:
         )
 
 
-def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
-    rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-    if rows != ["ok"]:
-        raise DataError(f"database {path} is damaged (integrity check: {rows[0]}); {_WAY_OUT}")
+def check_integrity(path: Path) -> None:
+    """Open the database at ``path`` and check every page (SQLite ``quick_check``); serve runs it on start.
+
+    It reads the whole file, so :func:`connect` does not run it on every open: a command that reads a
+    damaged page fails with one line anyway (see :func:`damaged`), and backups check before they copy.
+
+    Raises:
+        DataError: the file does not open, or the check found damage (naming ``path``, the first problem
+            and the way out).
+    """
+    conn = connect(path)
+    try:
+        problem = _quick_check(conn)
+    finally:
+        conn.close()
+    if problem is not None:
+        raise damaged(path, f"integrity check: {problem}")
+
+
+def damaged(path: Path | str, problem: object) -> DataError:
+    """The one-line error for a damaged database file, with the way out."""
+    return DataError(f"database {path} is damaged ({problem}); {_WAY_OUT}")
+
+
+def _quick_check(conn: sqlite3.Connection) -> str | None:
+    """The first problem SQLite's ``quick_check`` finds, or None for an intact file."""
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") not in DAMAGE:  # e.g. locked: not a verdict on the file
+            raise
+        return str(exc)  # too damaged to even walk the pages
+    return None if rows == ["ok"] else str(rows[0])
 
 
 def _write_marker(path: Path) -> None:
@@ -121,10 +150,16 @@ class BackupResult:
 def backup_database(conn: sqlite3.Connection, directory: Path, now: datetime, *, keep: int) -> BackupResult:
     """Copy the open database into ``directory`` with SQLite's online backup API; keep the newest ``keep``.
 
+    The database is checked first: a damaged file is never copied, so it cannot push a good copy out.
+
     Raises:
-        DataError: the directory cannot be written.
+        DataError: the database is damaged, or the directory cannot be written.
     """
-    name = Path(conn.execute("PRAGMA database_list").fetchone()[2]).stem
+    path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    problem = _quick_check(conn)
+    if problem is not None:
+        raise damaged(path, f"integrity check: {problem}; no backup written")
+    name = path.stem
     target = directory / f"{name}-{now:%Y%m%d-%H%M%S}.sqlite3"
     partial = target.with_name(target.name + ".part")
     try:
@@ -182,14 +217,14 @@ def check_backup(source: Path) -> None:
     try:
         conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            problem = _quick_check(conn)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise DataError(f"backup {source}: not a readable SQLite database: {exc}") from exc
-    if check != "ok":
-        raise DataError(f"backup {source}: damaged (integrity check: {check})")
+    if problem is not None:
+        raise DataError(f"backup {source}: damaged (integrity check: {problem})")
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
         raise DataError(f"backup {source}: not a reportbot database (no table {missing[0]!r})")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from reportbot.domain import IPO_FIELDS, IPO_NUMBER_FIELDS, SEGMENT_BSE, DatasetInfo, Ipo, ipo_from_mapping
+from reportbot.domain import IPO_FIELDS, IPO_NUMBER_FIELDS, DatasetInfo, Ipo, ipo_from_mapping
+from reportbot.kinds import Segment
 
 
 def _sql_type(name: str) -> str:
@@ -90,7 +91,7 @@ def update_row(conn: sqlite3.Connection, code: str, changes: dict[str, Any], *, 
     )
 
 
-def list_ipos(conn: sqlite3.Connection, *, segment: str | None = SEGMENT_BSE) -> list[Ipo]:
+def list_ipos(conn: sqlite3.Connection, *, segment: Segment | None = Segment.BSE) -> list[Ipo]:
     """All stored IPOs of a segment (None for all), ordered by apply date then listing date."""
     sql = "SELECT * FROM ipos"
     args: tuple[Any, ...] = ()
@@ -107,12 +108,7 @@ def get_ipo(conn: sqlite3.Connection, code: str) -> Ipo | None:
     return ipo_from_mapping(dict(row)) if row else None
 
 
-def count_ipos(conn: sqlite3.Connection) -> int:
-    """Number of stored IPO rows (all segments)."""
-    return int(conn.execute("SELECT COUNT(*) FROM ipos").fetchone()[0])
-
-
-def field_coverage(conn: sqlite3.Connection, *, segment: str = SEGMENT_BSE) -> dict[str, int]:
+def field_coverage(conn: sqlite3.Connection, *, segment: Segment = Segment.BSE) -> dict[str, int]:
     """Non-null count per IPO field within a segment."""
     exprs = ", ".join(f"COUNT({name}) AS {name}" for name in IPO_FIELDS)
     row = conn.execute(f"SELECT {exprs} FROM ipos WHERE segment = ?", (segment,)).fetchone()

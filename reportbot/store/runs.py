@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from reportbot.kinds import RunOutcome
 from reportbot.store import db  # db imports this module: use db.transaction at call time
 
 OUTCOMES = ("running", "ok", "partial", "failed", "missed", "interrupted")
@@ -60,7 +61,7 @@ class JobRun:
     scheduled_at: datetime | None
     started_at: datetime
     finished_at: datetime | None
-    outcome: str
+    outcome: RunOutcome
     detail: str
     error: str
     host: str
@@ -135,7 +136,7 @@ def _run(row: sqlite3.Row) -> JobRun:
         scheduled_at=when(row["scheduled_at"]),
         started_at=started,
         finished_at=when(row["finished_at"]),
-        outcome=row["outcome"],
+        outcome=RunOutcome(row["outcome"]),
         detail=row["detail"],
         error=row["error"],
         host=row["host"],

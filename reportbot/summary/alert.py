@@ -7,8 +7,10 @@ from datetime import date
 
 from reportbot import zhfmt
 from reportbot.domain import Ipo, Prediction, SubscriberSettings
+from reportbot.kinds import WEEKDAYS_ZH, Event
 from reportbot.model.allocation import subscribed_shares
-from reportbot.model.subscription import cash_at_cap, freeze_cost, freeze_days, refund_day
+from reportbot.model.subscription import freeze_cost, freeze_days, refund_day
+from reportbot.summary.brief import cap_cash_of
 from reportbot.tradingcal import TradingCalendar
 
 
@@ -37,11 +39,7 @@ def alert_terms(
         raise ValueError(f"IPO {ipo.code} has no subscription date")
     refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
     days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
-    cap_cash = None
-    if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
-        cap_cash = cash_at_cap(ipo.issue_price, ipo.subscription_cap_shares)
-    elif ipo.top_apply_amount_wan is not None:
-        cap_cash = ipo.top_apply_amount_wan * 1e4
+    cap_cash = cap_cash_of(ipo)
     used = min(capital, cap_cash) if cap_cash is not None else capital
     frozen = used
     if ipo.issue_price:  # whole lots of 100 shares, at most the cap
@@ -70,7 +68,7 @@ def eve_title(calendar: TradingCalendar, t: date) -> str:
     eve = calendar.previous_trading_day(t)
     if (t - eve).days == 1:
         return "【北交所新股申购提醒·明日申购】"
-    return f"【北交所新股申购提醒·下一交易日（{t.month}月{t.day}日，周{_WEEKDAYS[t.weekday()]}）申购】"
+    return f"【北交所新股申购提醒·下一交易日（{t.month}月{t.day}日，周{WEEKDAYS_ZH[t.weekday()]}）申购】"
 
 
 def pe_line(ipo: Ipo) -> str:
@@ -83,35 +81,29 @@ def pe_line(ipo: Ipo) -> str:
 
 # --- Per-subscriber alerts for the four events of an IPO ---
 
-EVENT_EVE = "eve"
-EVENT_MORNING = "morning"
-EVENT_RESULT = "result"
-EVENT_LISTING = "listing"
-EVENT_BRIEF = "brief"  # the /ipo brief: not a scheduled event
-EVENTS: tuple[str, ...] = (EVENT_EVE, EVENT_MORNING, EVENT_RESULT, EVENT_LISTING)
+EVENTS: tuple[Event, ...] = (Event.EVE, Event.MORNING, Event.RESULT, Event.LISTING)  # scheduled, in order
 EVENT_TITLES = {
-    EVENT_BRIEF: "【北交所新股简报】",
-    EVENT_EVE: "【北交所新股申购提醒·明日申购】",
-    EVENT_MORNING: "【北交所新股申购提醒·今日申购】",
-    EVENT_RESULT: "【北交所新股·中签率公布】",
-    EVENT_LISTING: "【北交所新股·今日上市】",
+    Event.BRIEF: "【北交所新股简报】",  # the /ipo brief: on request, not scheduled
+    Event.EVE: "【北交所新股申购提醒·明日申购】",
+    Event.MORNING: "【北交所新股申购提醒·今日申购】",
+    Event.RESULT: "【北交所新股·中签率公布】",
+    Event.LISTING: "【北交所新股·今日上市】",
 }
 NO_PREDICTION = "模型预测暂缺（此前已知结果的新股太少，模型无法给出预测）"
-_WEEKDAYS = "一二三四五六日"
-CLOSED_EVENTS = (EVENT_RESULT, EVENT_LISTING)  # subscription has closed: no 申购 advice
+CLOSED_EVENTS = (Event.RESULT, Event.LISTING)  # subscription has closed: no 申购 advice
 
 
 def event_date(ipo: Ipo, event: str, calendar: TradingCalendar) -> date | None:
     """The day an event's alert is due: eve = trading day before T, morning = T, result, listing."""
-    if event == EVENT_EVE:
+    if event == Event.EVE:
         return calendar.previous_trading_day(ipo.apply_date) if ipo.apply_date else None
-    if event == EVENT_MORNING:
+    if event == Event.MORNING:
         return ipo.apply_date
-    if event == EVENT_RESULT:  # the announced result day, else the refund day (T+2 trading days)
+    if event == Event.RESULT:  # the announced result day, else the refund day (T+2 trading days)
         if ipo.issue_result_date is None and ipo.apply_date is not None:
             return ipo.refund_date or calendar.add_trading_days(ipo.apply_date, 2)
         return ipo.issue_result_date
-    if event == EVENT_LISTING:
+    if event == Event.LISTING:
         return ipo.listing_date
     raise ValueError(f"unknown alert event {event!r}; known: {', '.join(EVENTS)}")
 
@@ -183,7 +175,7 @@ def _prediction_lines(p: Prediction | None, note: str, threshold: str, event: st
             return [f"首日涨幅预测：{note}"]
         return [f"首日涨幅预测：{note}", f"建议：{zhfmt.MISSING}（无模型预测，无法按您的设置给出建议）"]
     lines = [forecast_line(p), *lots_lines(p, advice=event not in CLOSED_EVENTS)]
-    if event == EVENT_RESULT and (p.allocation is None or not p.allocation.ratio_published):
+    if event == Event.RESULT and (p.allocation is None or not p.allocation.ratio_published):
         lines.append("配售比例尚未公布：以上按申购日前的估计计算")
     lines += profit_lines(p)
     if event in CLOSED_EVENTS:
@@ -203,12 +195,33 @@ def format_subscriber_alert(
 ) -> str:
     """One subscriber's alert for one IPO and event (plain Chinese text; may exceed 4096 characters)."""
     ipo = terms.ipo
-    winning = None if prediction is None else prediction.expected_winning_rate_pct
-    winning_line = f"预计中签率：{zhfmt.pct(winning, 4)}" + ("" if winning is not None else "（模型预测暂缺）")
-    if event in (EVENT_RESULT, EVENT_LISTING) and ipo.online_winning_rate_pct is not None:
-        winning_line = f"网上中签率（已公布）：{zhfmt.pct(ipo.online_winning_rate_pct, 4)}"
     lines = [
-        terms.eve_title if event == EVENT_EVE else EVENT_TITLES[event],
+        terms.eve_title if event == Event.EVE else EVENT_TITLES[Event(event)],
+        *_terms_lines(terms, _winning_line(ipo, prediction, event)),
+        *_prediction_lines(prediction, prediction_note, f"{settings.min_probability * 100:.0f}%", event),
+    ]
+    if event == Event.LISTING:
+        lines.append(f"上市日：{zhfmt.day_week(ipo.listing_date)}")
+        if ipo.first_day_return_pct is not None:
+            lines.append(f"首日涨幅（实际）：{zhfmt.pct(ipo.first_day_return_pct, 2, signed=True)}")
+    else:
+        lines.append(f"预计上市日：{zhfmt.day(ipo.listing_date)}")
+    lines.append("本提醒基于公开数据与统计模型，不构成投资建议。/settings 可修改资金、资金成本与概率阈值。")
+    return "\n".join(lines)
+
+
+def _winning_line(ipo: Ipo, prediction: Prediction | None, event: str) -> str:
+    """The announced online winning rate once published, else the model's estimate."""
+    if event in CLOSED_EVENTS and ipo.online_winning_rate_pct is not None:
+        return f"网上中签率（已公布）：{zhfmt.pct(ipo.online_winning_rate_pct, 4)}"
+    winning = None if prediction is None else prediction.expected_winning_rate_pct
+    return f"预计中签率：{zhfmt.pct(winning, 4)}" + ("" if winning is not None else "（模型预测暂缺）")
+
+
+def _terms_lines(terms: AlertTerms, winning_line: str) -> list[str]:
+    """The IPO's terms and the subscriber's freeze period and cost."""
+    ipo = terms.ipo
+    return [
         f"{ipo.name}（{ipo.code}）",
         f"申购代码：{ipo.apply_code or zhfmt.MISSING + '（数据源未提供）'}",
         f"申购日：{zhfmt.day_week(ipo.apply_date)}",
@@ -225,15 +238,6 @@ def format_subscriber_alert(
             f"整手申购冻结 {zhfmt.cny(terms.frozen)}，冻结成本约 {zhfmt.cny(terms.freeze_cost)}"
         ),
     ]
-    lines += _prediction_lines(prediction, prediction_note, f"{settings.min_probability * 100:.0f}%", event)
-    if event == EVENT_LISTING:
-        lines.append(f"上市日：{zhfmt.day_week(ipo.listing_date)}")
-        if ipo.first_day_return_pct is not None:
-            lines.append(f"首日涨幅（实际）：{zhfmt.pct(ipo.first_day_return_pct, 2, signed=True)}")
-    else:
-        lines.append(f"预计上市日：{zhfmt.day(ipo.listing_date)}")
-    lines.append("本提醒基于公开数据与统计模型，不构成投资建议。/settings 可修改资金、资金成本与概率阈值。")
-    return "\n".join(lines)
 
 
 def upcoming_line(ipo: Ipo, prediction: Prediction | None, note: str) -> str:

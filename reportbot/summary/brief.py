@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.errors import ModelError
@@ -66,6 +67,23 @@ class IpoBrief:
     generated_at: datetime
 
 
+class _Freeze(TypedDict):
+    refund_day: date | None
+    refund_from_source: bool
+    refund_basis: str
+    provisional_calendar: bool
+    freeze_days: int | None
+
+
+class _Cash(TypedDict):
+    cap_shares: float | None
+    cap_cash: float | None
+    capital_used: float | None
+    shares_applied: float | None
+    freeze_cost_cap: float | None
+    freeze_cost_capital: float | None
+
+
 def build_brief(
     ipo: Ipo,
     calendar: TradingCalendar,
@@ -79,48 +97,28 @@ def build_brief(
 ) -> IpoBrief:
     """Work out the subscription math of ``ipo`` for ``settings`` (capital, cost of funds)."""
     notes: list[str] = []
-    refund, days, provisional = _freeze(ipo, calendar, refund_offset, notes)
-    cap_shares = ipo.subscription_cap_shares
-    cap_cash = _cap_cash(ipo, notes)
-    capital = min(settings.capital_cny, cap_cash) if cap_cash is not None else None
-    shares_applied = None
-    if capital is not None and ipo.issue_price:
-        shares_applied = float(int(capital / ipo.issue_price / 100) * 100)
-        if cap_shares is not None:
-            shares_applied = min(shares_applied, cap_shares)
+    freeze = _freeze(ipo, calendar, refund_offset, notes)
+    days = freeze["freeze_days"]
+    cash = _cash(ipo, settings, days, notes)
     rate, basis = _winning_rate(ipo, prediction, prediction_reason)
+    cap_shares = ipo.subscription_cap_shares
     expected = cap_shares * rate / 100 if cap_shares is not None and rate is not None else None
-    breakeven = None
-    if rate is not None and days is not None and rate > 0:
-        breakeven = breakeven_return(settings.annual_rate, days, rate / 100) * 100
-    profit = yield_pct = None
-    if expected is not None and ipo.issue_price is not None and ipo.first_day_return_pct is not None and cap_cash:
-        profit = expected * ipo.issue_price * ipo.first_day_return_pct / 100
-        yield_pct = profit / cap_cash * 100
+    profit, yield_pct = _first_day_profit(ipo, expected, cash["cap_cash"])
     return IpoBrief(
         ipo=ipo,
         settings=settings,
-        refund_day=refund,
-        refund_from_source=ipo.refund_date is not None,
-        refund_basis=_refund_basis(ipo, refund, refund_offset),
-        provisional_calendar=provisional,
-        freeze_days=days,
-        cap_shares=cap_shares,
-        cap_cash=cap_cash,
-        capital_used=capital,
-        shares_applied=shares_applied,
-        freeze_cost_cap=freeze_cost(cap_cash, settings.annual_rate, days) if cap_cash and days else None,
-        freeze_cost_capital=freeze_cost(capital, settings.annual_rate, days) if capital and days else None,
+        **freeze,
+        **cash,
         winning_rate_pct=rate,
         winning_rate_basis=basis,
         expected_shares=expected,
-        breakeven_pct=breakeven,
+        breakeven_pct=_breakeven_pct(settings.annual_rate, days, rate),
         first_day_profit_cap=profit,
         first_day_yield_pct=yield_pct,
         prediction=prediction,
         prediction_reason=reason_zh(prediction_reason) if prediction is None else "",
         notes=notes,
-        lots=_lots(ipo, prediction, settings.annual_rate, days, shares_applied),
+        lots=_lots(ipo, prediction, settings.annual_rate, days, cash["shares_applied"]),
         data_as_of=data_as_of,
         generated_at=generated_at,
     )
@@ -135,31 +133,71 @@ def _refund_basis(ipo: Ipo, refund: date | None, refund_offset: int) -> str:
     return f"按T+{refund_offset}交易日推算"
 
 
-def _freeze(
-    ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list[str]
-) -> tuple[date | None, int | None, bool]:
+def _freeze(ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list[str]) -> _Freeze:
     """Refund day, calendar days frozen and whether the calendar there is provisional (notes say why not)."""
+    refund: date | None = None
+    days: int | None = None
     if ipo.apply_date is None:
         notes.append("申购日暂缺：数据源未提供，无法计算冻结天数与成本。")
-        return None, None, False
-    try:
-        refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
-        days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
-    except ModelError as exc:
-        log.warning("IPO %s: no freeze days: %s", ipo.code, exc)
-        notes.append("冻结天数暂缺：数据源的退款日不晚于申购日，无法计算。")
-        return None, None, False
-    return refund, days, calendar.is_provisional(refund)
+    else:
+        try:
+            refund = refund_day(calendar, ipo.apply_date, refund_offset, ipo.refund_date, ipo.issue_result_date)
+            days = freeze_days(calendar, ipo.apply_date, refund_offset, refund)
+        except ModelError as exc:
+            log.warning("IPO %s: no freeze days: %s", ipo.code, exc)
+            notes.append("冻结天数暂缺：数据源的退款日不晚于申购日，无法计算。")
+            refund = None
+    return _Freeze(
+        refund_day=refund,
+        refund_from_source=ipo.refund_date is not None,
+        refund_basis=_refund_basis(ipo, refund, refund_offset),
+        provisional_calendar=refund is not None and calendar.is_provisional(refund),
+        freeze_days=days,
+    )
 
 
-def _cap_cash(ipo: Ipo, notes: list[str]) -> float | None:
+def cap_cash_of(ipo: Ipo) -> float | None:
     """Cash needed at the cap: cap × price, else the source's 顶格申购资金."""
     if ipo.issue_price is not None and ipo.subscription_cap_shares is not None:
         return cash_at_cap(ipo.issue_price, ipo.subscription_cap_shares)
-    if ipo.top_apply_amount_wan is not None:
+    return None if ipo.top_apply_amount_wan is None else ipo.top_apply_amount_wan * 1e4
+
+
+def _cash(ipo: Ipo, settings: SubscriberSettings, days: int | None, notes: list[str]) -> _Cash:
+    """Cash at the cap, the subscriber's capital (at most that) and the shares it buys, and their freeze cost."""
+    cap_shares = ipo.subscription_cap_shares
+    cap_cash = cap_cash_of(ipo)
+    if cap_cash is not None and cap_shares is None:
         notes.append("顶格申购资金取自数据源的“顶格申购需资金”字段（申购上限股数暂缺）。")
-        return ipo.top_apply_amount_wan * 1e4
-    return None
+    capital = min(settings.capital_cny, cap_cash) if cap_cash is not None else None
+    shares_applied = None
+    if capital is not None and ipo.issue_price:
+        shares_applied = float(int(capital / ipo.issue_price / 100) * 100)
+        if cap_shares is not None:
+            shares_applied = min(shares_applied, cap_shares)
+    return _Cash(
+        cap_shares=cap_shares,
+        cap_cash=cap_cash,
+        capital_used=capital,
+        shares_applied=shares_applied,
+        freeze_cost_cap=freeze_cost(cap_cash, settings.annual_rate, days) if cap_cash and days else None,
+        freeze_cost_capital=freeze_cost(capital, settings.annual_rate, days) if capital and days else None,
+    )
+
+
+def _breakeven_pct(annual_rate: float, days: int | None, winning_rate_pct: float | None) -> float | None:
+    """Seed 002's break-even first-day return (%) at the cap, from the winning rate."""
+    if not winning_rate_pct or days is None:
+        return None
+    return breakeven_return(annual_rate, days, winning_rate_pct / 100) * 100
+
+
+def _first_day_profit(ipo: Ipo, expected: float | None, cap_cash: float | None) -> tuple[float | None, float | None]:
+    """Seed 002's 首日卖出收益 at the cap and its yield on the frozen cash, once the first day is known."""
+    if expected is None or ipo.issue_price is None or ipo.first_day_return_pct is None or not cap_cash:
+        return None, None
+    profit = expected * ipo.issue_price * ipo.first_day_return_pct / 100
+    return profit, profit / cap_cash * 100
 
 
 def _winning_rate(ipo: Ipo, prediction: Prediction | None, reason: str) -> tuple[float | None, str]:

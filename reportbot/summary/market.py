@@ -151,19 +151,37 @@ def build_market_view(
     """Summarise the stored market data of ``month`` (each part absent → a reason)."""
     close = _month_end_close(series, month)
     prev_close = _month_end_close(series, previous_month(month))
-    change = (close / prev_close - 1) * 100 if close is not None and prev_close else None
     first, last = month_bounds(month)
-    days = sum(1 for d, _ in series if first <= d <= last)
+    lines = _figure_lines(figures, previous_figures)
+    return MarketView(
+        bse50_close=close,
+        bse50_change_pct=(close / prev_close - 1) * 100 if close is not None and prev_close else None,
+        bse50_days=sum(1 for d, _ in series if first <= d <= last),
+        bse50_reason=_bse50_reason(series, month, close, prev_close),
+        figures=lines,
+        figures_reason="" if lines else FIGURES_MISSING,
+        points=[p for p in points if first <= p.day <= last],
+        bse=bse_market.build(month, figures, previous_figures, extras or bse_market.MarketExtras()),
+    )
+
+
+def _bse50_reason(
+    series: Sequence[tuple[date, float]], month: str, close: float | None, prev_close: float | None
+) -> str:
+    """Why the month's 北证50 close or change is absent (empty when both are there)."""
     if not series:
-        reason = BSE50_MISSING
-    elif close is None:
-        reason = f"北证50日线不含{zhfmt.month_zh(month)}的交易日：{FETCH_HINT}"
-    elif prev_close is None:
-        reason = f"北证50日线不含{zhfmt.month_zh(previous_month(month))}的交易日，无法计算本月涨跌"
-    else:
-        reason = ""
+        return BSE50_MISSING
+    if close is None:
+        return f"北证50日线不含{zhfmt.month_zh(month)}的交易日：{FETCH_HINT}"
+    if prev_close is None:
+        return f"北证50日线不含{zhfmt.month_zh(previous_month(month))}的交易日，无法计算本月涨跌"
+    return ""
+
+
+def _figure_lines(figures: Sequence[MarketFigure], previous_figures: Sequence[MarketFigure]) -> list[FigureLine]:
+    """One line per stored market figure we know how to name, compared with the previous month."""
     prev_by_metric = {f.metric: f for f in previous_figures}
-    lines = [
+    return [
         FigureLine(
             label=METRIC_LABELS.get(f.metric, (f.metric, f.unit))[0],
             text=_figure_text(f, prev_by_metric.get(f.metric)),
@@ -173,18 +191,3 @@ def build_market_view(
         for f in figures
         if f.metric in METRIC_LABELS
     ]
-    return MarketView(
-        bse50_close=close,
-        bse50_change_pct=change,
-        bse50_days=days,
-        bse50_reason=reason,
-        figures=lines,
-        figures_reason="" if lines else FIGURES_MISSING,
-        points=[p for p in points if first <= p.day <= last],
-        bse=bse_market.build(month, figures, previous_figures, extras or bse_market.MarketExtras()),
-    )
-
-
-def figure_value(figures: Sequence[MarketFigure], metric: str) -> float | None:
-    """The stored value of ``metric`` (None when absent)."""
-    return next((f.value for f in figures if f.metric == metric), None)

@@ -160,3 +160,10 @@ def times_fmt(digits: int = 2) -> Formatter:
 def trend_word(cmp: Comparison) -> str:
     """A short verb for headlines: 回升 / 回落 / 持平 / 暂无环比."""
     return {UP: "回升", DOWN: "回落", FLAT: "持平"}.get(cmp.direction or "", "暂无环比")
+
+
+def signed_move(change_pct: float) -> str:
+    """``+3.2`` → ``上涨3.20%``, ``-1`` → ``下跌1.00%``, 0 → ``持平``."""
+    if not change_pct:
+        return "持平"
+    return f"{'上涨' if change_pct > 0 else '下跌'}{zhfmt.pct(abs(change_pct))}"

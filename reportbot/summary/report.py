@@ -10,7 +10,7 @@ from datetime import date, datetime
 from reportbot import zhfmt
 from reportbot.domain import BacktestRow, Evaluation, Ipo, ModelReport, Prediction
 from reportbot.model.factors import FACTOR_LABELS
-from reportbot.summary import sections
+from reportbot.summary import industries, sections
 from reportbot.summary.brief import IpoBrief
 from reportbot.summary.market import MarketView
 from reportbot.summary.monthly import (
@@ -137,8 +137,8 @@ def _narrative(
 ) -> sections.Narrative:
     previous = history[-1] if history else None
     earlier = [i.first_day_return_pct for i in earlier_ipos if i.first_day_return_pct is not None]
-    rows = sections.industries(listed)
-    industry_text, etf_text = sections.industry_text(rows, market)
+    rows = industries.industries(listed)
+    industry_text, etf_text = industries.industry_text(rows, market)
     return sections.Narrative(
         overview=sections.overview(stat, previous, history, market, month_zh, partial_until),
         headlines=sections.headlines(stat, previous, history, listed, market, upcoming, earlier_returns=earlier),
@@ -179,23 +179,20 @@ def build_monthly_report(
 ) -> MonthlyReport:
     """Summarise the IPOs listed in ``month`` (YYYY-MM) against the previous month and all earlier months."""
     series = month_series(ipos, month)
-    stat = series[-1]
-    history = series[:-1]
-    previous = history[-1] if history else None
+    stat, history = series[-1], series[:-1]
     listed = listed_in(ipos, month)
     predictions: dict[str, Prediction] = {p.code: p for p in model.predictions} if model else {}
     mview = model_view(model, model_reason, listed, ipos)
     month_zh = zhfmt.month_zh(month)
-    month_end = month_bounds(month)[1]
+    first_day, month_end = month_bounds(month)
     partial = data_as_of if data_as_of is not None and data_as_of < month_end else None
-    first_day = month_bounds(month)[0]
     earlier = [i for i in ipos if i.listing_date is not None and i.listing_date < first_day]
     narrative = _narrative(stat, history, listed, market, mview, len(upcoming), month_zh, partial, earlier)
     return MonthlyReport(
         month=month,
         month_zh=month_zh,
         stat=stat,
-        previous=previous,
+        previous=history[-1] if history else None,
         history=history,
         rows=ipo_rows(listed, predictions),
         narrative=narrative,

@@ -2,8 +2,8 @@
 
 Each sentence is filled from :class:`~reportbot.summary.monthly.MonthStat` values (aggregates of stored
 IPO fields) and the stored market data; comparisons are against the previous month (环比) and the
-distribution of all earlier months (分位数). The ten headline items are ranked by how unusual each
-figure is against history (distance of its percentile from the median), so the ranking follows the data.
+distribution of all earlier months (分位数). The ten headline items are ranked by significance
+(summary/ranking.py); the industry part is in summary/industries.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from reportbot import zhfmt
 from reportbot.domain import Ipo
 from reportbot.summary import narrative as nr
 from reportbot.summary import ranking
+from reportbot.summary.industries import IndustryRow
 from reportbot.summary.market import MarketView, point_text
 from reportbot.summary.monthly import MonthStat
 
 NO_RETURNS = "当月上市新股均无首日涨幅数据"
-UNCLASSIFIED = "行业暂缺（数据源未提供）"
 
 # Market figures the BSE market sections (summary/bse_market.py) already write as sentences.
 _BSE_TEXT = ("成交金额", "成交量", "两融余额", "总市值", "流通市值", "全市场市盈率中位数", "上市公司数")
@@ -33,16 +33,6 @@ class Driver:
 
     title: str
     bullets: list[str]
-
-
-@dataclass(frozen=True, kw_only=True)
-class IndustryRow:
-    """The month's IPOs of one industry."""
-
-    industry: str  # CSRC industry (证监会行业分类)
-    count: int
-    mean_return_pct: float | None
-    sub_groups: str = ""  # the finer custom grouping, where the data has it (a labelled sub-level)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +119,7 @@ def headlines(
     if (breaks := ranking.break_candidate(cur, history)) is not None:
         items.append(breaks)
     if market.bse50_change_pct is not None:
-        items.append(ranking.Candidate(f"北证50指数本月{_signed_move(market.bse50_change_pct)}。", 1.0, 0.8, 1.0))
+        items.append(ranking.Candidate(f"北证50指数本月{nr.signed_move(market.bse50_change_pct)}。", 1.0, 0.8, 1.0))
     items += [
         ranking.Candidate(f"{f.text}（来源：{f.source}）。", FIGURE_SURPRISE, 0.5, 1.0)
         for f in market.figures
@@ -141,11 +131,6 @@ def headlines(
         text = f"已申购待上市或随后申购的新股{upcoming}只，申购测算与建议见第四部分。"
         items.append(ranking.Candidate(text, UPCOMING_SURPRISE, 0.6, 1.0))
     return [c.text for c in ranking.top(items, limit)]
-
-
-def _signed_move(change_pct: float) -> str:
-    word = "上涨" if change_pct > 0 else "下跌" if change_pct < 0 else "持平"
-    return f"{word}{zhfmt.pct(abs(change_pct))}" if change_pct else "持平"
 
 
 def overview(
@@ -180,7 +165,7 @@ def overview(
             + text
         )
     if market.bse50_change_pct is not None:
-        text += f"北证50指数月内{_signed_move(market.bse50_change_pct)}。"
+        text += f"北证50指数月内{nr.signed_move(market.bse50_change_pct)}。"
     else:
         text += f"北证50指数与市场成交数据{zhfmt.MISSING}（{market.bse50_reason or market.figures_reason}）。"
     return text
@@ -219,7 +204,7 @@ def drivers(cur: MonthStat, prev: MonthStat | None, history: Sequence[MonthStat]
     valuation.append(pricing_sentence(cur))
     sentiment = [s(RETURN), s(TURNOVER), s(WINNING)]
     if market.bse50_change_pct is not None:
-        sentiment.append(f"北证50指数本月{_signed_move(market.bse50_change_pct)}（{market.bse50_days}个交易日）。")
+        sentiment.append(f"北证50指数本月{nr.signed_move(market.bse50_change_pct)}（{market.bse50_days}个交易日）。")
     else:
         sentiment.append(f"北证50指数{zhfmt.MISSING}：{market.bse50_reason}。")
     return [
@@ -242,47 +227,6 @@ def pricing_sentence(cur: MonthStat) -> str:
     if cur.breaks:
         return text + f"，虽为折价发行，仍有{cur.breaks}只新股首日破发，折价未能保证首日收益。"
     return text + "，为折价发行。"
-
-
-def industries(listed: Sequence[Ipo]) -> list[IndustryRow]:
-    """The month's IPOs grouped by CSRC industry (one classification every month), most IPOs first."""
-    groups: dict[str, list[Ipo]] = {}
-    for i in listed:
-        groups.setdefault(i.csrc_industry or UNCLASSIFIED, []).append(i)
-    rows = []
-    for name, members in groups.items():
-        rets = [m.first_day_return_pct for m in members if m.first_day_return_pct is not None]
-        subs = "、".join(dict.fromkeys(m.industry_group_custom for m in members if m.industry_group_custom))
-        mean = statistics.fmean(rets) if rets else None
-        rows.append(IndustryRow(industry=name, count=len(members), mean_return_pct=mean, sub_groups=subs))
-    return sorted(rows, key=lambda r: (r.industry == UNCLASSIFIED, -r.count, -(r.mean_return_pct or -1e9)))
-
-
-def industry_text(rows: Sequence[IndustryRow], market: MarketView) -> tuple[list[str], list[str]]:
-    """Sentences on industries and on 北证50-linked ETFs."""
-    ranked = [r for r in rows if r.mean_return_pct is not None and r.industry != UNCLASSIFIED]
-    text = []
-    if ranked:
-        top = max(ranked, key=lambda r: r.mean_return_pct or 0.0)
-        low = min(ranked, key=lambda r: r.mean_return_pct or 0.0)
-        text.append(
-            f"本月新股分属{sum(1 for r in rows if r.industry != UNCLASSIFIED)}个证监会行业；"
-            f"首日平均涨幅最高的行业为{top.industry}（{zhfmt.pct(top.mean_return_pct)}）。"
-        )
-        if low is not top:
-            text.append(f"首日平均涨幅最低的行业为{low.industry}（{zhfmt.pct(low.mean_return_pct)}）。")
-    elif rows:
-        text.append(f"本月新股覆盖{len(rows)}个行业，首日涨幅{zhfmt.MISSING}，无法比较行业表现。")
-    else:
-        text.append("本月无新股上市，无行业分布可言。")
-    unknown = sum(r.count for r in rows if r.industry == UNCLASSIFIED)
-    if unknown:
-        text.append(f"另有{unknown}只新股的行业{zhfmt.MISSING}（数据源未提供），未参与比较。")
-    if market.bse50_change_pct is not None:
-        etf = [f"跟踪北证50的指数基金本月表现与指数同向：北证50{_signed_move(market.bse50_change_pct)}。"]
-    else:
-        etf = [f"北证50相关ETF的影响无法评估：{market.bse50_reason}。"]
-    return text, etf
 
 
 def _return_risk(value: float, ret_hist: Sequence[float]) -> str:
@@ -310,31 +254,20 @@ def risks(
     broke = sum(s.breaks for s in history)
     known = sum(s.returns_known for s in history)
     if known:
-        out.append(
-            Driver(
-                title="破发风险",
-                bullets=[
-                    f"历史上有首日数据的{known}只新股中{broke}只首日破发（{zhfmt.pct(broke / known * 100, 1)}）。"
-                ],
-            )
-        )
-    out.append(
-        Driver(
-            title="模型与数据不确定性",
-            bullets=[
-                (
-                    f"本月上市新股的模型样本外平均绝对误差为{zhfmt.num(model_mae_pct)}个百分点，单只新股的预测区间较宽。"
-                    if model_mae_pct is not None
-                    else f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"
-                ),
-            ]
-            + ([f"{'、'.join(missing)}在现有数据中缺失，相关结论以“暂缺”标注。"] if missing else []),
-        )
-    )
-    out.append(
-        Driver(
-            title="流动性与政策风险",
-            bullets=["发行节奏与监管政策的变化可能影响新股供给与打新情绪。"],
-        )
-    )
+        text = f"历史上有首日数据的{known}只新股中{broke}只首日破发（{zhfmt.pct(broke / known * 100, 1)}）。"
+        out.append(Driver(title="破发风险", bullets=[text]))
+    out.append(Driver(title="模型与数据不确定性", bullets=_model_risk(model_mae_pct, model_reason, missing)))
+    out.append(Driver(title="流动性与政策风险", bullets=["发行节奏与监管政策的变化可能影响新股供给与打新情绪。"]))
     return out
+
+
+def _model_risk(model_mae_pct: float | None, model_reason: str, missing: Sequence[str]) -> list[str]:
+    """The model's out-of-sample error this month (or why there is none) and the data the report lacks."""
+    if model_mae_pct is not None:
+        mae = zhfmt.num(model_mae_pct)
+        bullets = [f"本月上市新股的模型样本外平均绝对误差为{mae}个百分点，单只新股的预测区间较宽。"]
+    else:
+        bullets = [f"{model_reason or '本月新股无样本外预测'}，本报告不含本月预测误差评估。"]
+    if missing:
+        bullets.append(f"{'、'.join(missing)}在现有数据中缺失，相关结论以“暂缺”标注。")
+    return bullets

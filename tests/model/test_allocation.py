@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 
 import pytest
 
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import Segment
 from reportbot.model import allocation as al
 from reportbot.store import ipos as ipo_store
+from tests.model.orderbook import allocate
 
 
 def test_proportional_lots_are_rounded_down() -> None:
@@ -22,9 +24,9 @@ def test_leftover_lots_go_by_quantity_then_time() -> None:
     # 10 lots online, 40,000 valid shares (q = 2.5 %): by proportion 4,000 → 1, 8,000 → 2, 6,000 → 1,
     # 10,000 → 2, 8,000 → 2, 4,000 → 1: 9 lots; the 1 leftover lot goes to the largest order.
     orders = [(4_000, 0), (8_000, 2), (6_000, 3), (10_000, 9), (8_000, 1), (4_000, 5)]
-    assert al.allocate(orders, 1_000) == [1, 2, 1, 3, 2, 1]
+    assert allocate(orders, 1_000) == [1, 2, 1, 3, 2, 1]
     book = [(4_000, 2), (4_000, 0), (4_000, 1), (2_000, 3)]  # 14,000 shares, 500 online → q ≈ 3.57 %
-    got = al.allocate(book, 500)
+    got = allocate(book, 500)
     # by proportion: 4,000 × 500 / 14,000 = 142 → 1 lot each of the three, 71 → 0: 3 lots, 2 left over;
     # leftovers to the 4,000-share orders in time order: rank 0 then rank 1
     assert got == [1, 2, 2, 0]
@@ -33,14 +35,14 @@ def test_leftover_lots_go_by_quantity_then_time() -> None:
 def test_a_small_order_gets_a_leftover_lot_only_after_every_larger_one() -> None:
     book = [(10_000, 5), (1_000, 0), (1_000, 1)]  # 12,000 shares, 300 online: q = 2.5 %
     # proportional: 250 → 2 lots, 25 → 0, 25 → 0; 1 leftover lot: the large order is first in line
-    assert al.allocate(book, 300) == [3, 0, 0]
+    assert allocate(book, 300) == [3, 0, 0]
     # 700 online (q ≈ 5.83 %): 583 → 5, 58 → 0, 58 → 0; 2 leftover lots: the large order, then the
     # earlier of the two small ones
-    assert al.allocate([(10_000, 5), (1_000, 1), (1_000, 0)], 700) == [6, 0, 1]
+    assert allocate([(10_000, 5), (1_000, 1), (1_000, 0)], 700) == [6, 0, 1]
 
 
 def test_undersubscribed_issue_fills_every_order() -> None:
-    assert al.allocate([(3_000, 0), (1_000, 1)], 10_000) == [30, 10]
+    assert allocate([(3_000, 0), (1_000, 1)], 10_000) == [30, 10]
     assert al.lots_by_proportion(3_000, 1.0) == 30
     outlook = al.lot_outlook(capital=30_500, price=10.0, cap_shares=5_000, ratio=1.0, cap_p_extra_low=0.5, basis="")
     assert (outlook.shares, outlook.by_proportion, outlook.p_extra_low, outlook.p_extra_high) == (3_000, 30, 0.0, 0.0)
@@ -84,7 +86,7 @@ def test_kema_bounds_from_the_published_result() -> None:
 def test_every_2026_result_is_consistent_with_the_rule(store: sqlite3.Connection) -> None:
     rows = [
         i
-        for i in ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+        for i in ipo_store.list_ipos(store, segment=Segment.BSE)
         if i.online_valid_shares and i.online_allocated_accounts
     ]
     assert len(rows) >= 40
@@ -108,3 +110,32 @@ def test_every_2026_result_is_consistent_with_the_rule(store: sqlite3.Connection
         b = al.leftover_bounds(facts)
         assert b is not None and 0 <= b.leftover_low <= b.leftover_high, ipo.code
         assert 0.0 <= b.p_extra_low <= 1.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_closed_forms_agree_with_the_full_order_book(seed: int) -> None:
+    rng = random.Random(seed)
+    cap = 100 * rng.randint(20, 60)
+    n = rng.randint(50, 400)
+    orders = [(cap if rng.random() < 0.3 else 100 * rng.randint(1, cap // 100), rank) for rank in range(n)]
+    total = sum(s for s, _ in orders)
+    online = 100 * rng.randint(total // 400, total // 120)  # oversubscribed 1.2…4×
+    got = allocate(orders, online)
+    ratio = online / total
+    by_proportion = [al.lots_by_proportion(s, ratio) for s, _ in orders]
+    assert all(k <= g <= k + 1 for k, g in zip(by_proportion, got, strict=True))
+    bounds = al.leftover_bounds(
+        al.IssueFacts(
+            online_shares=online,
+            valid_shares=total,
+            valid_accounts=n,
+            allocated_accounts=sum(g > 0 for g in got),
+            cap_shares=cap,
+        )
+    )
+    assert bounds is not None
+    leftover = online // 100 - sum(by_proportion)
+    assert bounds.leftover_low <= leftover <= bounds.leftover_high
+    at_cap = [g - k for (s, _), k, g in zip(orders, by_proportion, got, strict=True) if s == cap]
+    assert len(at_cap) <= bounds.cap_accounts_high
+    assert sum(at_cap) / len(at_cap) >= bounds.p_extra_low - 1e-9  # the counted chance is a lower bound

@@ -7,10 +7,15 @@ import sqlite3
 from datetime import date
 
 from reportbot.config import Config
-from reportbot.pipeline import calendar_for, find_ipo, modeling, reports
+from reportbot.model import forecasts
+from reportbot.model.defaults import default_settings
+from reportbot.pipeline import modeling
+from reportbot.pipeline import report as report_case
+from reportbot.pipeline.manage import find_ipo
 from reportbot.store import ipos as ipo_store
+from reportbot.store import pointintime as pit
 from reportbot.summary import brief
-from reportbot.summary import pointintime as pit
+from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
 
 
@@ -27,14 +32,14 @@ def test_model_report_as_of_a_day_sees_no_later_outcome(config: Config, store: s
     listed = {i.code: i.listing_date for i in ipo_store.list_ipos(store)}
     known = [p for p in then.predictions if p.actual_return_pct is not None]
     assert all(listed[p.code] is not None and listed[p.code] <= as_of for p in known)  # type: ignore[operator]
-    overall = next(e for e in then.evaluations if e.sample == modeling.SAMPLE_ALL)
-    assert overall.model.n == len(known) < next(e for e in full.evaluations if e.sample == modeling.SAMPLE_ALL).model.n
+    overall = next(e for e in then.evaluations if e.sample == forecasts.SAMPLE_ALL)
+    assert overall.model.n == len(known) < next(e for e in full.evaluations if e.sample == forecasts.SAMPLE_ALL).model.n
 
 
 def _brief(config: Config, store: sqlite3.Connection, code: str, reason: str = "") -> brief.IpoBrief:
     ipo = find_ipo(store, code)
-    settings = modeling.default_settings(config)
-    pred = modeling.predict_ipo(config, store, ipo, settings) if not reason else None
+    settings = default_settings(config)
+    pred = modeling.stored_model(config, store, extra=ipo).predict(ipo, settings) if not reason else None
     return brief.build_brief(
         ipo,
         calendar_for(config),
@@ -69,7 +74,7 @@ def test_brief_says_why_the_refund_falls_on_its_day(config: Config, store: sqlit
     b = _brief(config, store, "920258")  # 聚仁新材: T 2026-07-22, 发行结果公告 2026-07-27, later than T+2 (07-24)
     assert b.refund_day == date(2026, 7, 27)
     assert b.refund_basis == "按发行结果公告日，晚于T+2交易日"
-    html = reports.render_brief_html(config, b, reports.report_font(config)).html
+    html = report_case.render_brief_html(config, b, report_case.report_font(config)).html
     assert "按发行结果公告日" in html and "按T+2交易日推算" not in html
 
 
@@ -79,6 +84,6 @@ def test_brief_puts_no_unit_after_a_missing_value(config: Config, store: sqlite3
     ]
     assert gaps, "the bundled data has IPOs without industry PE or funds raised"
     b = _brief(config, store, gaps[0].code, reason="IPO: no prediction")
-    text = re.sub(r"<[^>]+>", "", reports.render_brief_html(config, b, reports.report_font(config)).html)
+    text = re.sub(r"<[^>]+>", "", report_case.render_brief_html(config, b, report_case.report_font(config)).html)
     assert "暂缺" in text
     assert not re.findall(r"暂缺\s*(?:亿元|万股|元|倍|天|股)", text)

@@ -14,7 +14,7 @@ from reportbot.model import advice, backtest, metrics
 from reportbot.model import allocation as al
 from reportbot.model.predictive import ReturnForecast
 from reportbot.model.subscription import breakeven_return, freeze_days
-from reportbot.pipeline import calendar_for
+from reportbot.tradingcal import calendar_for
 
 
 def _outlook(

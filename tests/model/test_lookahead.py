@@ -6,6 +6,8 @@ import dataclasses
 import sqlite3
 from datetime import date
 
+import pytest
+
 from reportbot.config import Config
 from reportbot.domain import Ipo, SubscriberSettings
 from reportbot.model import factors as fx
@@ -16,7 +18,10 @@ from reportbot.store import db
 from reportbot.store import ipos as ipo_store
 from tests.conftest import FIXED_NOW
 
-SPEC = wf.ModelSpec(factors=("recent3_mean_return", "log_issue_price", "pe_relative", "industry"), min_train_size=30)
+OLD_FACTORS = ("recent3_mean_return", "log_issue_price", "pe_relative", "industry")
+OLD_SPEC = wf.ModelSpec(factors=OLD_FACTORS, min_train_size=30)
+DEFAULT = Config().model
+DEFAULT_SPEC = wf.ModelSpec(factors=DEFAULT.factors, min_train_size=30, train_window=DEFAULT.train_window)
 
 
 def _perturbed(ipos: list[Ipo], code: str, delta: float) -> list[Ipo]:
@@ -30,12 +35,15 @@ def _by_code(forecasts: list[wf.RowForecast]) -> dict[str, float]:
     return {rf.row.code: rf.forecast.mean for rf in forecasts}
 
 
-def test_perturbing_an_outcome_leaves_earlier_predictions_unchanged(store: sqlite3.Connection) -> None:
+@pytest.mark.parametrize("spec", [OLD_SPEC, DEFAULT_SPEC], ids=["old-factors", "default"])
+def test_perturbing_an_outcome_leaves_earlier_predictions_unchanged(
+    store: sqlite3.Connection, spec: wf.ModelSpec
+) -> None:
     ipos = ipo_store.list_ipos(store)
-    victim = next(i for i in ipos if i.apply_date and i.apply_date.year == 2023 and i.has_outcome)
+    victim = next(i for i in ipos if i.apply_date and i.apply_date.year == 2023 and i.first_day_return_pct is not None)
     assert victim.listing_date is not None
-    before = _by_code(wf.walk_forward(fx.factor_rows(ipos), SPEC))
-    after = _by_code(wf.walk_forward(fx.factor_rows(_perturbed(ipos, victim.code, 500.0)), SPEC))
+    before = _by_code(wf.walk_forward(fx.factor_rows(ipos), spec))
+    after = _by_code(wf.walk_forward(fx.factor_rows(_perturbed(ipos, victim.code, 500.0)), spec))
     t_of = {i.code: i.apply_date for i in ipos}
     not_yet_known = [c for c in before if t_of[c] <= victim.listing_date]  # type: ignore[operator]
     later = [c for c in before if t_of[c] > victim.listing_date]  # type: ignore[operator]
@@ -50,12 +58,14 @@ def test_predict_ipo_ignores_outcomes_listed_on_or_after_t(config: Config, store
     target = next(i for i in ipos if i.apply_date and i.apply_date.year == 2024)
     assert target.apply_date is not None
     settings = SubscriberSettings(capital_cny=1e6, annual_rate=0.05, min_probability=0.5)
-    first = modeling.predict_ipo(config, store, target, settings)
-    later = [i for i in ipos if i.listing_date and i.listing_date >= target.apply_date and i.has_outcome]
+    first = modeling.stored_model(config, store, extra=target).predict(target, settings)
+    later = [
+        i for i in ipos if i.listing_date and i.listing_date >= target.apply_date and i.first_day_return_pct is not None
+    ]
     changed = [dataclasses.replace(i, first_day_return_pct=-99.0, online_winning_rate_pct=50.0) for i in later]
     with db.transaction(store):
         ipo_store.upsert_ipos(store, changed, source="test", now=FIXED_NOW)
-    second = modeling.predict_ipo(config, store, target, settings)
+    second = modeling.stored_model(config, store, extra=target).predict(target, settings)
     assert second == first
     assert second.actual_return_pct == target.first_day_return_pct  # the target's own outcome is shown, not used
 

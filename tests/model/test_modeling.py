@@ -14,8 +14,10 @@ from click.testing import CliRunner
 from reportbot.cli import cli
 from reportbot.config import Config
 from reportbot.domain import ADVICE_AVOID, ADVICE_CAUTION, ADVICE_SUBSCRIBE, SubscriberSettings
-from reportbot.model import backtest
-from reportbot.pipeline import find_ipo, modeling
+from reportbot.model import backtest, evaluation, forecasts
+from reportbot.model.defaults import default_settings
+from reportbot.pipeline import modeling
+from reportbot.pipeline.manage import find_ipo
 from reportbot.store import db
 from tests.conftest import FIXED_NOW, make_config
 
@@ -36,17 +38,16 @@ def _run(cli_config: Path, *args: str) -> tuple[int, str]:
 
 def test_model_report_covers_every_known_outcome_after_min_train(config: Config, store: sqlite3.Connection) -> None:
     report = modeling.model_report(config, store)
-    assert modeling.model_report(config, store) is report  # cached per data
     samples = {e.sample: e for e in report.evaluations}
-    assert set(samples) == {modeling.SAMPLE_SEED, modeling.SAMPLE_ALL, modeling.SAMPLE_DEV, modeling.SAMPLE_HOLDOUT}
-    dev, hold = samples[modeling.SAMPLE_DEV].model, samples[modeling.SAMPLE_HOLDOUT].model
-    assert dev.n + hold.n == samples[modeling.SAMPLE_ALL].model.n  # every outcome is in one of the two
-    everything = samples[modeling.SAMPLE_ALL]
+    assert set(samples) == {forecasts.SAMPLE_SEED, forecasts.SAMPLE_ALL, forecasts.SAMPLE_DEV, forecasts.SAMPLE_HOLDOUT}
+    dev, hold = samples[forecasts.SAMPLE_DEV].model, samples[forecasts.SAMPLE_HOLDOUT].model
+    assert dev.n + hold.n == samples[forecasts.SAMPLE_ALL].model.n  # every outcome is in one of the two
+    everything = samples[forecasts.SAMPLE_ALL]
     assert everything.model.n == sum(p.actual_return_pct is not None for p in report.predictions) > 150
-    assert [b.name for b in everything.baselines] == [modeling.BASELINE_RECENT, modeling.BASELINE_TRAILING]
-    assert samples[modeling.SAMPLE_SEED].reference is not None
-    assert samples[modeling.SAMPLE_SEED].reference.r2 == 0.57  # type: ignore[union-attr]
-    assert all(p.apply_date <= modeling.SEED_SAMPLE_END for p in report.predictions[: samples["至2024-03"].model.n])
+    assert [b.name for b in everything.baselines] == [evaluation.BASELINE_RECENT, evaluation.BASELINE_TRAILING]
+    assert samples[forecasts.SAMPLE_SEED].reference is not None
+    assert samples[forecasts.SAMPLE_SEED].reference.r2 == 0.57  # type: ignore[union-attr]
+    assert all(p.apply_date <= forecasts.SEED_SAMPLE_END for p in report.predictions[: samples["至2024-03"].model.n])
     assert all(p.interval_low_pct > -100 for p in report.predictions)
     assert all(p.p_break_issue + (p.p_beats_proportional or 0) <= 1 + 1e-9 for p in report.predictions)
     assert all(p.p_break_issue + (p.p_beats_breakeven or 0) <= 1 + 1e-9 for p in report.predictions)
@@ -64,10 +65,25 @@ def test_model_report_covers_every_known_outcome_after_min_train(config: Config,
         assert perfect.profit_cny >= everything_row.profit_cny
 
 
+def test_every_strategy_trades_the_same_lots_and_cash(config: Config, store: sqlite3.Connection) -> None:
+    rows = {(r.strategy, r.year): r for r in modeling.model_report(config, store).backtest}
+    for who in (backtest.SUBSCRIBER_DEFAULT, backtest.SUBSCRIBER_CAP):
+        years = {y for s, y in rows if s.startswith(who)}
+        for year in years:
+            everything = rows[(f"{who}·{backtest.STRATEGY_ALL}", year)]
+            perfect = rows[(f"{who}·{backtest.STRATEGY_PERFECT}", year)]
+            for strategy in backtest.STRATEGIES:
+                row = rows[(f"{who}·{strategy}", year)]
+                # perfect foresight takes exactly the profitable trades of the same book: nothing beats it
+                assert row.profit_cny <= perfect.profit_cny + 1e-6
+                assert row.subscribed <= everything.subscribed
+                assert row.capital_days <= everything.capital_days + 1e-6
+
+
 def test_contributions_sum_to_the_prediction(config: Config, store: sqlite3.Connection) -> None:
     ipo = find_ipo(store, "920025")
     settings = SubscriberSettings(capital_cny=50_000, annual_rate=0.03, min_probability=0.6)
-    p = modeling.predict_ipo(config, store, ipo, settings)
+    p = modeling.stored_model(config, store, extra=ipo).predict(ipo, settings)
     assert p.code == "920025" and p.apply_date == date(2026, 9, 14)
     # contributions are on the log scale: they sum to log(1 + the predicted median)
     assert sum(v for _, v in p.contributions) == pytest.approx(math.log1p(p.predicted_return_pct / 100))
@@ -158,6 +174,7 @@ def test_cli_breakeven_seed_example(cli_config: Path) -> None:
 
 def test_predict_ipo_matches_the_walk_forward(config: Config, store: sqlite3.Connection) -> None:
     report = modeling.model_report(config, store)
-    settings = modeling.default_settings(config)
+    settings = default_settings(config)
     for past in (report.predictions[0], report.predictions[100], report.predictions[-1]):
-        assert modeling.predict_ipo(config, store, find_ipo(store, past.code), settings) == past
+        ipo = find_ipo(store, past.code)
+        assert modeling.stored_model(config, store, extra=ipo).predict(ipo, settings) == past

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 from reportbot.errors import ModelError
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
-from reportbot.model.ols import CONST, fit_ols, forecast
+from reportbot.model.ols import CONST, fit_ols
 
 TRUE = {"const": 20.0, "x1": 1.5, "x2": -30.0}
 
@@ -35,25 +36,12 @@ def test_fit_recovers_known_coefficients_with_robust_errors() -> None:
     assert fit.sigma2 == pytest.approx(100.0, rel=0.1)
 
 
-def test_predictive_interval_covers_at_nominal_level() -> None:
-    x, y = _synthetic(300, seed=1)
-    fit = fit_ols(y, x, [CONST, "x1", "x2"])
-    x_new, y_new = _synthetic(2000, seed=2)
-    hits = 0
-    for row, actual in zip(x_new, y_new, strict=True):
-        low, high = forecast(fit, row).interval(0.8)
-        hits += low <= actual <= high
-    assert hits / len(y_new) == pytest.approx(0.8, abs=0.03)
-    fc = forecast(fit, x_new[0])
-    assert fc.prob_below(fc.mean) == pytest.approx(0.5)
-    assert fc.prob_below(fc.mean - 10) + fc.prob_above(fc.mean - 10) == pytest.approx(1.0)
-
-
-def test_walk_forward_recovers_coefficients_from_factor_rows() -> None:
-    rng = np.random.default_rng(3)
+def _rows(n: int, seed: int) -> list[fx.FactorRow]:
+    """Synthetic IPOs: y = log(1 + r) = 0.1 + 0.008 × recent3 − 0.2 × log price + N(0, 0.05²)."""
+    rng = np.random.default_rng(seed)
     rows = []
     start = date(2022, 1, 3)
-    for k in range(200):
+    for k in range(n):
         recent3, log_price = rng.normal(60, 50), rng.normal(2.3, 0.4)
         t = start + timedelta(days=3 * k)
         rows.append(
@@ -61,19 +49,47 @@ def test_walk_forward_recovers_coefficients_from_factor_rows() -> None:
                 code=f"{k:06d}",
                 apply_date=t,
                 listing_date=t + timedelta(days=12),
-                # the model works on log(1 + r): y = 0.1 + 0.008 × recent3 − 0.2 × log price + ε
                 actual_return_pct=math.expm1(0.1 + 0.008 * recent3 - 0.2 * log_price + rng.normal(0, 0.05)) * 100,
                 values={fx.RECENT3: recent3, fx.LOG_PRICE: log_price},
             )
         )
-    spec = wf.ModelSpec(factors=(fx.RECENT3, fx.LOG_PRICE), min_train_size=30)
-    out = wf.walk_forward(rows, spec)
+    return rows
+
+
+SPEC = wf.ModelSpec(factors=(fx.RECENT3, fx.LOG_PRICE), min_train_size=30)
+
+
+def test_walk_forward_recovers_coefficients_from_factor_rows() -> None:
+    rows = _rows(200, 3)
+    out = wf.walk_forward(rows, SPEC)
     assert out[0].train_size >= 30
     assert all(rf.row.listing_date is not None for rf in out)
     last = out[-1].fit
     assert last.params[1] == pytest.approx(0.008, abs=0.0005)
     assert last.params[2] == pytest.approx(-0.2, abs=0.04)
     assert len(out) == sum(1 for r in rows if len(wf.known_training_rows(rows, r.apply_date)) >= 30)
+
+
+def test_walk_forward_intervals_cover_at_nominal_level() -> None:
+    out = wf.walk_forward(_rows(600, 5), SPEC)
+    scored = out[100:]  # after the calibration has enough earlier errors
+    hits = 0
+    for rf in scored:
+        low, high = rf.forecast.interval(0.8)
+        hits += low <= float(rf.row.actual_return_pct or 0.0) <= high
+    assert hits / len(scored) == pytest.approx(0.8, abs=0.05)
+    fc = scored[0].forecast
+    assert fc.prob_below(fc.mean) == pytest.approx(0.5)  # the point prediction is the median
+
+
+def test_train_window_fits_on_the_latest_known_outcomes_only() -> None:
+    rows = _rows(200, 3)
+    out = wf.walk_forward(rows, dataclasses.replace(SPEC, train_window=60))
+    assert max(rf.train_size for rf in out) == 60
+    assert out[-1].fit.n == 60
+    assert out[-1].fit.params[1] == pytest.approx(0.008, abs=0.001)
+    # without the window the last fit uses every known outcome
+    assert wf.walk_forward(rows, SPEC)[-1].train_size > 150
 
 
 def test_rank_deficient_design_is_an_error() -> None:

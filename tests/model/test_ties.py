@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from reportbot.domain import SEGMENT_BSE, Ipo
+from reportbot.domain import Ipo
+from reportbot.kinds import Segment
 from reportbot.model import factors as fx
 from reportbot.store import ipos as ipo_store
 
@@ -30,12 +32,13 @@ def test_last_three_takes_whole_listing_days() -> None:
     )
     # the 3rd-last IPO listed on day 1 together with two others: the whole day counts
     assert history.last_days_mean(date(2026, 1, 7), 3) == pytest.approx((10 + 20 + 30 + 100 + 200) / 5)
+    assert history.last_days(date(2026, 1, 7), 3) == [10.0, 20.0, 30.0, 100.0, 200.0]  # the baseline's probabilities
     assert history.last_days_mean(date(2026, 1, 6), 3) == pytest.approx(20.0)
     assert history.last_days_mean(date(2026, 1, 6), 4) is None  # fewer than 4 known
 
 
 def test_renumbering_same_day_listings_changes_no_factor(store: sqlite3.Connection) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     by_day: dict[date, list[Ipo]] = {}
     for i in ipos:
         if i.listing_date is not None and i.first_day_return_pct is not None:
@@ -52,3 +55,18 @@ def test_renumbering_same_day_listings_changes_no_factor(store: sqlite3.Connecti
     after = {(r.apply_date, r.actual_return_pct): r.values for r in fx.factor_rows(swapped)}
     assert before == after
     assert {r.recent3 for r in fx.factor_rows(ipos)} == {r.recent3 for r in fx.factor_rows(swapped)}
+
+
+def test_calendar_ewma_weights_each_ipo_by_its_age_in_calendar_days() -> None:
+    t = date(2026, 3, 1)
+    history = fx.OutcomeHistory(
+        [
+            _ipo("1", t - timedelta(days=80), 100.0),  # weight 0.25 at half-life 40
+            _ipo("2", t - timedelta(days=40), 300.0),  # weight 0.5
+            _ipo("3", t - timedelta(days=40), 0.0),  # same day: same weight, whatever the code
+            _ipo("4", t, 900.0),  # listed on T: not known before T
+        ]
+    )
+    expected = (0.25 * math.log(2.0) + 0.5 * math.log(4.0) + 0.5 * math.log(1.0)) / 1.25
+    assert history.log_ewma_calendar(t, 40.0) == pytest.approx(expected)
+    assert history.log_ewma_calendar(t - timedelta(days=40), 40.0) is None  # fewer than 3 known

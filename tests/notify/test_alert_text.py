@@ -12,9 +12,9 @@ from reportbot.config import Config
 from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.notify.base import split_text
 from reportbot.notify.telegram import MAX_MESSAGE_CHARS
-from reportbot.pipeline import calendar_for
 from reportbot.pipeline.alerting import AlertComposer
 from reportbot.summary import alert
+from reportbot.tradingcal import calendar_for
 
 IPO = Ipo(
     code="920999",

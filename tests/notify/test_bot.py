@@ -13,7 +13,7 @@ from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.notify.bot import build_application
 from reportbot.notify.settings_input import parse_setting
-from reportbot.pipeline.botservice import StoreBotBackend, backend_for
+from reportbot.pipeline.botservice import BotService, backend_for
 from reportbot.store import subscribers as sub_store
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
@@ -26,7 +26,7 @@ def _run(config: Config, store: sqlite3.Connection, server: FakeTelegramServer, 
     """Start the bot with long polling, run ``script`` (which pushes updates), stop."""
 
     async def main() -> None:
-        app = build_application(config, StoreBotBackend(config, store, fixed_now))
+        app = build_application(config, BotService(config, store, fixed_now))
         async with app:
             await app.start()
             assert app.updater is not None
@@ -191,7 +191,7 @@ def test_token_not_in_bot_logs(
 
 
 def test_unknown_code_has_no_brief(tg_config: Config, store: sqlite3.Connection) -> None:
-    backend = StoreBotBackend(tg_config, store, fixed_now)
+    backend = BotService(tg_config, store, fixed_now)
     assert backend.ipo_brief(1, "999999") is None
 
 
@@ -234,14 +234,14 @@ def test_the_monthly_pdf_asked_of_the_bot_is_the_last_completed_month(
     tg_config: Config, store: sqlite3.Connection
 ) -> None:
     """Like the monthly job: on 2026-12-01 management gets November, not the latest month with listings."""
-    backend = StoreBotBackend(tg_config, store, lambda: datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    backend = BotService(tg_config, store, lambda: datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
     path = backend.latest_report()
     assert path is not None and path.name == "bse-monthly-2026-11.pdf"
 
 
 def test_ipo_after_its_subscription_closed_gives_no_advice(tg_config: Config, store: sqlite3.Connection) -> None:
     """安达股份 subscribed on 2026-09-16 and has not listed: /ipo the next day shows the result view, no advice."""
-    after = StoreBotBackend(tg_config, store, lambda: datetime(2026, 9, 17, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
+    after = BotService(tg_config, store, lambda: datetime(2026, 9, 17, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
     assert after is not None and "申购已结束" in after and "建议：" not in after
-    during = StoreBotBackend(tg_config, store, lambda: datetime(2026, 9, 16, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
+    during = BotService(tg_config, store, lambda: datetime(2026, 9, 16, 10, 0, tzinfo=TZ)).ipo_brief(1, "920202")
     assert during is not None and "建议：" in during

@@ -8,9 +8,10 @@ from datetime import date, datetime, time
 from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.kinds import Event
-from reportbot.pipeline import calendar_for, deadlines
+from reportbot.pipeline import deadlines
 from reportbot.schedule.scheduler import build_trigger, load_specs
 from reportbot.store import db
+from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
 
 

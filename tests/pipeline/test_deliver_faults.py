@@ -13,10 +13,11 @@ import pytest
 from reportbot.config import Config
 from reportbot.domain import TZ, SubscriberSettings
 from reportbot.kinds import Clock, DeliveryStatus, Event
-from reportbot.pipeline import calendar_for, deadlines, delivery
+from reportbot.pipeline import deadlines, delivery
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 from reportbot.store import subscribers as sub_store
+from reportbot.tradingcal import calendar_for
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
 

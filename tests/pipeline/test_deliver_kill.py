@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import TZ, Ipo, SubscriberSettings
+from reportbot.pipeline import manage
 from reportbot.store import db
 from reportbot.store import deliveries as ledger
 from reportbot.store import ipos as ipo_store
 from reportbot.store import runs as run_store
 from reportbot.store import subscribers as sub_store
+from reportbot.tradingcal import calendar_for
 from tests.conftest import TOKEN
 from tests.fakes import FakeTelegramServer
 
@@ -60,8 +61,8 @@ class World:
         from reportbot.config import load_config
 
         self.config: Config = load_config(self.config_path, env={})
-        conn = pipeline.open_store(self.config, _real_now)
-        cal = pipeline.calendar_for(self.config)
+        conn = manage.open_store(self.config, _real_now)
+        cal = calendar_for(self.config)
         self.apply_day = cal.next_trading_day(today)
         self.eve = cal.previous_trading_day(self.apply_day)
         assert self.eve == today

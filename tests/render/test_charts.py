@@ -10,12 +10,12 @@ from PIL import Image
 
 from reportbot.config import Config
 from reportbot.domain import BacktestRow
-from reportbot.pipeline import reports
+from reportbot.pipeline import report as report_case
 from reportbot.render import charts, fonts
 
 
 def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
-    font = reports.report_font(config)
+    font = report_case.report_font(config)
     start = date(2026, 7, 1)
     series = [(start + timedelta(days=i), 1000.0 + 3 * i) for i in range(60)]
     rows = [
@@ -43,6 +43,7 @@ def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
     for title, png in pngs.items():
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.width >= 600, title  # 150 dpi
+        assert image.mode == "RGB", title  # no alpha channel for WeasyPrint to split off and re-encode
     assert plt.rcParams["font.family"][0] == fonts.PREPARED_FAMILY  # the report's font
     assert plt.rcParams["axes.unicode_minus"]  # U+2212 on negative ticks
     again = charts.return_distribution_chart(font, [-20.0, 50.0, 120.0], [50.0])

@@ -1,4 +1,4 @@
-"""What a client reads: ranked headlines, and PDFs without command names, config keys or English sentences."""
+"""What a client reads: PDFs without command names, config keys, English sentences or units after 暂缺."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
-from reportbot.pipeline import reports
-from reportbot.summary import ranking
+from reportbot.kinds import Month
+from reportbot.pipeline import report as report_case
 from tests.conftest import fixed_now
 
 MONTHS = ("2022-06", "2025-04", "2026-08")
@@ -40,17 +39,13 @@ def _config_keys(cls: type = Config) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def conn(session_config: Config) -> sqlite3.Connection:
-    return pipeline.open_store(session_config, fixed_now)
-
-
-@pytest.fixture(scope="module")
-def pdf_texts(session_config: Config, conn: sqlite3.Connection) -> dict[str, str]:
+def pdf_texts(session_config: Config, session_store: sqlite3.Connection) -> dict[str, str]:
     out = {}
     for month in MONTHS:
-        pdf = reports.render_monthly(session_config, conn, fixed_now, month)[0]
+        pdf = report_case.render_monthly(session_config, session_store, fixed_now, Month.parse(month))[0]
         out[month] = _text(pdf)
-    out["920580"] = _text(reports.render_ipo_brief(session_config, conn, fixed_now, "920580")[0])  # no prediction
+    brief = report_case.render_ipo_brief(session_config, session_store, fixed_now, "920580")[0]  # no prediction
+    out["920580"] = _text(brief)
     return out
 
 
@@ -79,50 +74,3 @@ def test_the_checks_can_fail() -> None:
     assert english_sentences("IPO 920580: fewer than 30 outcomes known before 2022-04-25")
     assert english_sentences("模型（OLS+Logit） 125 0.316 88.46 36.79 74.3%") == []
     assert SECTION.findall("([model].min_train_size)") and "min_train_size" in _config_keys()
-
-
-def test_first_day_return_fall_is_a_headline(session_config: Config, conn: sqlite3.Connection) -> None:
-    report = reports.monthly_report(session_config, conn, fixed_now, "2026-08")
-    heads = report.narrative.headlines
-    fall = [h for h in heads if h.startswith("新股首日平均涨幅") and "回落至127.74%" in h]
-    assert fall, heads  # mean first-day return 303.81 % → 127.74 %, the month's largest move
-    assert heads.index(fall[0]) == 0
-    details = [b for d in report.narrative.drivers for b in d.bullets]
-    assert not set(heads) & set(details)  # no sentence repeated between the top 10 and the details
-
-
-def test_short_history_is_not_called_a_high(session_config: Config, conn: sqlite3.Connection) -> None:
-    report = reports.monthly_report(session_config, conn, fixed_now, "2022-06")  # 8 months after the opening
-    text = " ".join([report.narrative.overview, *report.narrative.headlines])
-    text += " ".join(b for d in (*report.narrative.drivers, *report.narrative.risks) for b in d.bullets)
-    assert "历史高位" not in text and "历史低位" not in text and "分位" not in text
-
-
-def test_the_largest_move_always_makes_the_list() -> None:
-    big = ranking.Candidate("大变动", surprise=5.0, weight=0.1, discount=1.0)
-    others = [ranking.Candidate(f"条目{k}", surprise=1.0, weight=1.0, discount=1.0) for k in range(12)]
-    chosen = ranking.top([*others, big], limit=10)
-    assert len(chosen) == 10 and big in chosen
-    assert ranking.discount(6) == 0.5 and ranking.discount(30) == 1.0
-
-
-def test_market_figures_name_their_publisher_not_our_source_name() -> None:
-    """Fetched figures carry our source names in the store (em_bse50, bse_daily…); a report names the publisher."""
-    import re as _re
-    from datetime import date as _date
-
-    from reportbot.marketdata import MarketFigure
-    from reportbot.pipeline import market_stats
-    from reportbot.summary.market import build_market_view
-
-    figures = [
-        MarketFigure(month="2026-08", metric=m, value=v, unit="亿元", source=src, as_of=_date(2026, 8, 31))
-        for m, v, src in (
-            ("turnover_yi", 1234.5, market_stats.SRC_DAILY),
-            ("margin_balance_yi", 59.2, market_stats.SRC_MARGIN),
-        )
-    ]
-    view = build_market_view("2026-08", [], figures, [], [])
-    sources = [line.source for line in view.figures]
-    assert sources == ["北交所市场日报", "北交所融资融券汇总（月末两融余额）"]
-    assert not any(_re.search(r"[a-z_]{3,}", s) for s in sources)

@@ -10,12 +10,12 @@ from fontTools.ttLib import TTFont
 
 from reportbot.config import Config
 from reportbot.errors import RenderError
-from reportbot.pipeline import reports
+from reportbot.pipeline import report as report_case
 from reportbot.render import fonts
 
 
 def test_prepared_font_is_a_truetype_subset(config: Config) -> None:
-    prepared = reports.report_font(config)
+    prepared = report_case.report_font(config)
     assert prepared.family == fonts.PREPARED_FAMILY
     font = TTFont(str(prepared.path))
     assert "glyf" in font and "CFF " not in font
@@ -27,9 +27,9 @@ def test_prepared_font_is_a_truetype_subset(config: Config) -> None:
 
 
 def test_cache_is_reused_and_keyed_on_the_source(config: Config, tmp_path: Path) -> None:
-    first = reports.report_font(config)
+    first = report_case.report_font(config)
     mtime = first.path.stat().st_mtime_ns
-    assert reports.report_font(config).path == first.path
+    assert report_case.report_font(config).path == first.path
     assert first.path.stat().st_mtime_ns == mtime  # not rebuilt
     source = fonts.find_cjk_font(None, config.fonts.family)
     copy = tmp_path / "copy.ttc"

@@ -9,9 +9,10 @@ import pytest
 
 from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import Segment
 from reportbot.marketdata import MarketFigure, MarketPoint
-from reportbot.pipeline import reports
+from reportbot.model.defaults import default_settings
+from reportbot.pipeline import report as report_case
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import brief, market, report
 from tests.conftest import fixed_now
@@ -39,14 +40,14 @@ SECTIONS = (
 
 
 def _html(config: Config, r: report.MonthlyReport) -> str:
-    font = reports.report_font(config)
-    return reports.render_monthly_html(
+    font = report_case.report_font(config)
+    return report_case.render_monthly_html(
         config, r, font, {k: None for k in ("history", "distribution", "bse50", "scatter", "backtest")}
     ).html
 
 
 def _build(store: sqlite3.Connection, config: Config, month: str, **kw: object) -> report.MonthlyReport:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     defaults: dict[str, object] = {
         "market": market.build_market_view(month, [], [], [], []),
         "model": None,
@@ -112,7 +113,7 @@ def test_market_present_is_used_with_its_source(store: sqlite3.Connection, confi
 
 
 def test_model_results_fill_the_tables(store: sqlite3.Connection, config: Config) -> None:
-    ipos = ipo_store.list_ipos(store, segment=SEGMENT_BSE)
+    ipos = ipo_store.list_ipos(store, segment=Segment.BSE)
     r = _build(store, config, "2026-08", model=synthetic_model_report(ipos), model_reason="")
     text = _html(config, r)
     assert "模型结果暂缺" not in text
@@ -129,8 +130,8 @@ def test_model_results_fill_the_tables(store: sqlite3.Connection, config: Config
 def test_upcoming_rows_show_advice_and_breakeven(store: sqlite3.Connection, config: Config) -> None:
     ipo = ipo_store.get_ipo(store, "920201")  # 百瑞吉, subscribing 2026-09-07, no result in the data
     assert ipo is not None and ipo.apply_date is not None
-    settings = reports.settings_for(config)
-    cal = reports._calendar(config)
+    settings = default_settings(config)
+    cal = report_case.trading_calendar(config)
     pred = synthetic_prediction(ipo.code, ipo.apply_date, 88.8)
     b = brief.build_brief(
         ipo, cal, settings, pred, prediction_reason="", refund_offset=2, data_as_of=None, generated_at=fixed_now()

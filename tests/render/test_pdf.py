@@ -11,9 +11,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from reportbot import pipeline, zhfmt
+from reportbot import zhfmt
 from reportbot.config import Config
-from reportbot.pipeline import reports
+from reportbot.kinds import Month
+from reportbot.pipeline import report as report_case
+from reportbot.store import snapshot
 from tests.conftest import fixed_now
 from tests.render.test_monthly_html import SECTIONS
 
@@ -24,18 +26,19 @@ def _text(pdf: Path) -> str:
 
 @pytest.fixture(scope="module")
 def monthly(
-    session_config: Config, weasyprint_warnings: list[logging.LogRecord]
+    session_config: Config, session_store: sqlite3.Connection, weasyprint_warnings: list[logging.LogRecord]
 ) -> tuple[Path, str, sqlite3.Connection]:
-    conn = pipeline.open_store(session_config, fixed_now)
-    paths = pipeline.render_monthly(session_config, conn, fixed_now, "2026-08", write_html=True)
+    conn = session_store
+    paths = report_case.render_monthly(session_config, conn, fixed_now, Month(2026, 8), write_html=True)
     assert [p.suffix for p in paths] == [".pdf", ".html"]
     return paths[0], _text(paths[0]), conn
 
 
 @pytest.fixture(scope="module")
-def ipo_brief(session_config: Config, weasyprint_warnings: list[logging.LogRecord]) -> tuple[Path, str]:
-    conn = pipeline.open_store(session_config, fixed_now)
-    pdf = reports.render_ipo_brief(session_config, conn, fixed_now, "920059")[0]
+def ipo_brief(
+    session_config: Config, session_store: sqlite3.Connection, weasyprint_warnings: list[logging.LogRecord]
+) -> tuple[Path, str]:
+    pdf = report_case.render_ipo_brief(session_config, session_store, fixed_now, "920059")[0]
     return pdf, _text(pdf)
 
 
@@ -111,7 +114,7 @@ def test_report_ipo_command(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from reportbot.cli import cli
-    from tests.test_cli import _write_config
+    from tests.cli.test_cli import _write_config
 
     cfg = _write_config(tmp_path)
     result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "920201", "--html"])
@@ -121,3 +124,18 @@ def test_report_ipo_command(tmp_path: Path) -> None:
     assert "百瑞吉" in html_path.read_text(encoding="utf-8")
     missing = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "report", "ipo", "999999"])
     assert missing.exit_code == 3 and "no IPO with code '999999'" in missing.output
+
+
+def test_upcoming_names_and_advice_never_break_inside_a_cell(
+    session_config: Config, monthly: tuple[Path, str, sqlite3.Connection]
+) -> None:
+    _, text, conn = monthly
+    lines = [line.strip() for line in text.splitlines()]
+    cal = report_case.trading_calendar(session_config)
+    upcoming = report_case.monthly_report(
+        session_config, snapshot.read_month(conn, cal, Month(2026, 8)), cal, fixed_now
+    ).upcoming
+    assert upcoming
+    for b in upcoming:
+        assert any(b.ipo.name in line for line in lines), b.ipo.name  # "金钛股\n份" before the fix
+    assert not [line for line in lines if line in {"回", "避", "避）", "申", "购", "购）"}]

@@ -11,11 +11,11 @@ import pytest
 
 from reportbot.config import Config
 from reportbot.domain import TZ
-from reportbot.pipeline import calendar_for
 from reportbot.pipeline.jobs import event_days, health_summary
 from reportbot.schedule.definitions import JobSpec, parse_trigger
 from reportbot.schedule.jobs import JobRunner, default_admin_notifier
 from reportbot.store import runs as run_store
+from reportbot.tradingcal import calendar_for
 from tests.conftest import fixed_now
 from tests.schedule import targets
 
@@ -100,5 +100,5 @@ def test_health_summary_reports_failures_of_the_last_day(config: Config, store: 
     assert "数据截至：2026-09-16" in text
     assert "今天不是交易日；下一个交易日：2026-11-23" in text
     assert "过去 24 小时任务运行：失败 1，错过 1" in text
-    assert "- refresh 失败" in text and "SourceError: eastmoney" in text
+    assert "- refresh 失败（11-21 07:30）" in text and "SourceError" not in text  # the English error: log only
     assert "⚠️ 交易日历库数据将于 2026-12-31 结束（还剩 40 天）" in text

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import TZ
-from reportbot.schedule.scheduler import Service, job_store_path, job_views
+from reportbot.pipeline import manage
+from reportbot.schedule.scheduler import Service, job_store_path
+from reportbot.schedule.views import job_views
 from reportbot.store import runs as run_store
 from tests.schedule import targets
 from tests.schedule.conftest import wait_for, with_schedules
@@ -66,7 +67,7 @@ class Harness:
             self.service.scheduler.wakeup()
 
     def runs(self, job: str | None = None) -> list[run_store.JobRun]:
-        conn = pipeline.open_store(self.config, _clock)
+        conn = manage.open_store(self.config, _clock)
         try:
             return run_store.runs_since(conn, _bj(2000, 1, 1), job)
         finally:
@@ -219,9 +220,9 @@ trigger = { hour = 17, minute = 30, trading_days_only = true }
     half = harness.runs("half")[0]
     assert half.error == "src_b: HTTP 503" and half.detail == "one of two"
     assert len(harness.admin) == 4  # one message per failed or partly failed run
-    assert sum("broken 失败" in m and "boom" in m for m in harness.admin) == 2
-    assert sum("half 部分失败" in m and "- src_b: HTTP 503" in m for m in harness.admin) == 2
-    conn = pipeline.open_store(harness.config, _clock)
+    assert sum("broken 失败" in m and "- 运行出错，未能完成" in m and "boom" not in m for m in harness.admin) == 2
+    assert sum("half 部分失败" in m and "- 1 项失败" in m and "HTTP 503" not in m for m in harness.admin) == 2
+    conn = manage.open_store(harness.config, _clock)
     try:
         views = {v.spec.name: v for v in job_views(harness.config, conn, _clock(), registry=targets.REGISTRY)}
     finally:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.errors import SourceError
-from reportbot.pipeline import fetching
+from reportbot.pipeline import fetch, manage
 from reportbot.sources.http import RawPage
 from reportbot.sources.registry import SOURCES
 from reportbot.store import db, fetches
@@ -32,9 +31,9 @@ def base_db(tmp_path_factory: pytest.TempPathFactory, server: tuple[str, Feeds])
     tmp = tmp_path_factory.mktemp("corpus")
     server[1].reset()
     config = live_config(tmp, server[0])
-    conn = pipeline.open_store(config, fixed_now)
+    conn = manage.open_store(config, fixed_now)
     try:
-        assert fetching.refresh(config, conn, fixed_now).ok
+        assert fetch.refresh(config, conn, fixed_now).ok
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
@@ -63,7 +62,7 @@ def test_broken_payload_fails_cleanly(
     config = live_config(tmp_path, server[0])
     feeds.put(source, str(case["slot"]), (BROKEN / str(case["file"])).read_bytes())
     before = dump(copy_conn)
-    summary = fetching.refresh(config, copy_conn, fixed_now, sources=[source])
+    summary = fetch.refresh(config, copy_conn, fixed_now, sources=[source])
     assert not summary.ok
     error = summary.failed[0].error
     assert error.startswith(f"{source}: ") and "\n" not in error

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from reportbot import pipeline, zhfmt
+from reportbot import zhfmt
 from reportbot.cli import cli
 from reportbot.config import load_config
 from reportbot.summary import bse_market
+from reportbot.tradingcal import calendar_for
 from tests.sources import payloads
 from tests.sources.conftest import Feeds
 from tests.sources.test_cli_data import _config
@@ -38,7 +39,7 @@ def _pdf_text(pdf: Path) -> str:
 
 
 def _expected_turnover(cfg: Path) -> float:
-    cal = pipeline.calendar_for(load_config(cfg, env={}))
+    cal = calendar_for(load_config(cfg, env={}))
     days = cal.trading_days(date(2026, 8, 1), AUGUST_END)
     return sum(payloads.daily_rows(d)[1]["hqcjje"] for d in days) / 1e8
 

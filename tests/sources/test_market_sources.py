@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reportbot import pipeline
 from reportbot.cli import cli
 from reportbot.config import Config
 from reportbot.errors import DataError
 from reportbot.marketdata import IndexBar
-from reportbot.pipeline import fetching
+from reportbot.pipeline import fetch, manage
 from reportbot.sources import em_bse50
 from reportbot.sources.http import RawPage
 from reportbot.store import bse_stats, db, market
@@ -32,13 +31,13 @@ from tests.sources.test_cli_data import _config
 @pytest.fixture
 def conn(lconfig: Config) -> Iterator[sqlite3.Connection]:
     """A store with the bundled data, pointed at the local server."""
-    c = pipeline.open_store(lconfig, fixed_now)
+    c = manage.open_store(lconfig, fixed_now)
     yield c
     c.close()
 
 
-def _ok(config: Config, conn: sqlite3.Connection, *names: str, since: date | None = None) -> fetching.FetchSummary:
-    summary = fetching.refresh(config, conn, fixed_now, sources=list(names), since=since)
+def _ok(config: Config, conn: sqlite3.Connection, *names: str, since: date | None = None) -> fetch.FetchSummary:
+    summary = fetch.refresh(config, conn, fixed_now, sources=list(names), since=since)
     assert summary.ok, [o.error for o in summary.failed]
     return summary
 
@@ -89,7 +88,7 @@ def test_anti_bot_landing_page_fails_in_one_line_and_asks_nothing_else(
 ) -> None:
     feeds.anti_bot_landing = True
     before = market.margin_series(conn)
-    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["bse_margin"])
+    summary = fetch.refresh(lconfig, conn, fixed_now, sources=["bse_margin"])
     assert not summary.ok
     error = summary.failed[0].error
     assert error.startswith("bse_margin: field body='访问验证': anti-bot verification page") and "\n" not in error
@@ -126,7 +125,7 @@ def test_eastmoney_no_data_is_empty_only_for_an_incremental_query(
     feeds.em["RPT_IPO_INFOALLNEW"] = [json.dumps(EM_EMPTY, ensure_ascii=False)]
     summary = _ok(lconfig, conn, "em_ipo_review", since=date(2026, 11, 1))
     assert summary.outcomes[0].rows == 0
-    failed = fetching.refresh(lconfig, conn, fixed_now, sources=["em_ipo_review"])
+    failed = fetch.refresh(lconfig, conn, fixed_now, sources=["em_ipo_review"])
     assert failed.failed[0].error.startswith("em_ipo_review: field success=False: no data for a full-history query")
 
 
@@ -190,7 +189,7 @@ def test_good_fixtures_record_the_client_they_follow() -> None:
 
 def test_a_long_per_day_fetch_reports_progress(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
     said: list[str] = []
-    summary = fetching.refresh(
+    summary = fetch.refresh(
         lconfig, conn, fixed_now, sources=["bse_daily"], since=date(2026, 6, 1), progress=said.append
     )
     assert summary.ok

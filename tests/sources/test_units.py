@@ -8,15 +8,15 @@ from datetime import date
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import Ipo
 from reportbot.errors import ConfigError
-from reportbot.pipeline import fetching
+from reportbot.pipeline import manage
 from reportbot.sources import registry
 from reportbot.sources.http import HttpClient
 from reportbot.store import db, fetches, market
 from reportbot.store.merge import merge_ipos, source_rank
+from reportbot.tradingcal import calendar_for, month_ends
 from tests.conftest import fixed_now
 from tests.sources.conftest import KLINE_PATH, Feeds
 
@@ -53,8 +53,8 @@ def test_client_paces_requests_and_backs_off_exponentially(server: tuple[str, Fe
 
 
 def test_month_ends_follow_the_exchange_calendar(config: Config) -> None:
-    cal = pipeline.calendar_for(config)
-    days = fetching.month_ends(cal, date(2026, 9, 15), date(2026, 11, 21))
+    cal = calendar_for(config)
+    days = month_ends(cal, date(2026, 9, 15), date(2026, 11, 21))
     assert days == [date(2026, 9, 30), date(2026, 10, 30), date(2026, 11, 20)]
 
 
@@ -66,7 +66,7 @@ def test_news_points_load_once(store: sqlite3.Connection) -> None:
     assert {(p.metric, p.value) for p in launch} == {("bse50_close", 1028.72), ("bse50_change_pct", 2.55)}
     approx = next(p for p in points if p.day == date(2025, 11, 14) and p.metric == "bse50_change_pct")
     assert approx.value == 50.0 and approx.note.startswith("approximate (~50)")
-    assert fetching.ensure_market_points(store, fixed_now) is None  # same version: skipped
+    assert manage.ensure_market_points(store, fixed_now) is None  # same version: skipped
 
 
 def test_merge_tolerates_display_precision_and_ranks_sources(store: sqlite3.Connection) -> None:

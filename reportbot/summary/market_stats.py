@@ -1,4 +1,4 @@
-"""Monthly market statistics computed from the stored daily data (one figure per month × metric).
+"""Monthly market statistics from daily records (one figure per month × metric); pure, the caller reads the store.
 
 Only what the stored data supports is computed: a monthly sum needs every trading day of the month
 (exchange calendar), an industry return needs snapshots on both month-end trading days. Everything else
@@ -7,38 +7,22 @@ Only what the stored data supports is computed: a monthly sum needs every tradin
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections import defaultdict
 from datetime import date, timedelta
 
-from reportbot.config import Config
-from reportbot.domain import SEGMENT_BSE
+from reportbot.kinds import BSE_OPENING
 from reportbot.marketdata import IndustryReturn, MarginBalance, MarketDay, MarketFigure, ReviewState, StockQuote
-from reportbot.pipeline import calendar_for
-from reportbot.store import bse_stats, market
-from reportbot.store import ipos as ipo_store
-from reportbot.summary import bse_market, review
+from reportbot.summary import review
 from reportbot.summary.monthly import month_bounds, month_of
 from reportbot.tradingcal import TradingCalendar
 
-BSE_OPENING = date(2021, 11, 15)
 SRC_BSE50 = "em_bse50（北证50日K计算）"
 SRC_MARGIN = "bse_margin（月末两融余额）"
 SRC_IPOS = "ipos（按上市日计数）"
 SRC_DAILY = "bse_daily（北交所市场日报）"
 SRC_SPOT = "em_bse_spot（全市场行情快照）"
 SRC_REVIEW = "em_ipo_review（审核状态变化）"
-
-
-def compute_monthly(conn: sqlite3.Connection, today: date, cal: TradingCalendar) -> list[MarketFigure]:
-    """Every monthly figure the store supports, up to ``today``'s month."""
-    closes = market.index_series(conn)
-    figures = bse50_figures(closes, market.index_amounts(conn)) + margin_figures(market.margin_series(conn))
-    listings = [i.listing_date for i in ipo_store.list_ipos(conn, segment=SEGMENT_BSE) if i.listing_date]
-    figures += daily_figures(bse_stats.market_days(conn), cal, today)
-    figures += snapshot_figures([bse_stats.snapshot(conn, d) for d in bse_stats.snapshot_days(conn)])
-    return figures + listing_figures(listings, today) + review_figures(bse_stats.review_history(conn), today)
 
 
 def daily_figures(days: list[MarketDay], cal: TradingCalendar, today: date) -> list[MarketFigure]:
@@ -119,16 +103,6 @@ def review_figures(history: list[ReviewState], today: date) -> list[MarketFigure
         for stage, count in review.stage_counts(events).items():
             out.append(_figure(month_of(month), review.METRICS[stage], float(count), "家", SRC_REVIEW, as_of))
         month = end + timedelta(days=1)
-    return out
-
-
-def compute_industry_returns(conn: sqlite3.Connection, cal: TradingCalendar, today: date) -> list[IndustryReturn]:
-    """CSRC industry month returns from month-end snapshots and the listed-company industries."""
-    industries = {c.code: c.industry for c in bse_stats.companies(conn) if c.industry}
-    ends = month_end_snapshots(bse_stats.snapshot_days(conn), cal, today)
-    out: list[IndustryReturn] = []
-    for month, (before, after) in sorted(ends.items()):
-        out += industry_returns(month, bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, after), industries)
     return out
 
 
@@ -225,23 +199,3 @@ def _figure(month: str, metric: str, value: float, unit: str, source: str, as_of
 
 def _month_end(day: date) -> date:
     return month_bounds(month_of(day))[1]
-
-
-def market_extras(
-    config: Config, conn: sqlite3.Connection, month: str, cal: TradingCalendar | None = None
-) -> bse_market.MarketExtras:
-    """What the report's market sections need beyond the monthly figures (read once, handed down).
-
-    ``cal``: the exchange calendar when the caller has it (the report caches it: pandas is slow to import).
-    """
-    cal = cal or calendar_for(config)
-    year, mon = int(month[:4]), int(month[5:])
-    end = cal.previous_trading_day(_month_end(date(year, mon, 1)) + timedelta(days=1))
-    before = cal.previous_trading_day(date(year, mon, 1))
-    days = set(bse_stats.snapshot_days(conn))
-    moves = (
-        stock_moves(bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, end)) if {before, end} <= days else []
-    )
-    return bse_market.MarketExtras(
-        industries=bse_stats.industry_returns(conn, month), reviews=bse_stats.review_history(conn), moves=moves
-    )

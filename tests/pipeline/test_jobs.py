@@ -12,15 +12,14 @@ import time_machine
 
 from reportbot.config import Config, SourcesConfig
 from reportbot.domain import TZ
-from reportbot.kinds import DeliveryStatus
-from reportbot.pipeline.jobs import last_completed_month
+from reportbot.kinds import DeliveryStatus, Month
 from reportbot.schedule.jobs import JobRunner
 from reportbot.schedule.registry import JOBS
 from reportbot.schedule.scheduler import load_specs
-from reportbot.sources.registry import source_names
+from reportbot.sources.registry import get_source, source_names
 from tests.conftest import fixed_now
 from tests.fakes import FakeTelegramServer
-from tests.sources.conftest import Feeds, feeds, live_config, server  # noqa: F401  # the local payload server
+from tests.sources.conftest import Feeds, live_config
 
 REPO = Path(__file__).parents[2]
 OFFLINE = SourcesConfig(
@@ -49,7 +48,7 @@ def _bundled(config: Config) -> Config:
     [(date(2026, 12, 1), "2026-11"), (date(2027, 1, 4), "2026-12"), (date(2026, 3, 31), "2026-02")],
 )
 def test_last_completed_month(day: date, month: str) -> None:
-    assert last_completed_month(day) == month
+    assert str(Month.of(day).previous()) == month
 
 
 @pytest.mark.timeout(300)
@@ -89,13 +88,15 @@ def test_refresh_with_every_source_failing_is_a_failure_with_an_admin_message(co
     result = JobRunner(config, load_specs(config), now=_clock, admin=admin.append).run("refresh", kind="manual")
     assert result.outcome == "failed"
     assert len(admin) == 1 and "任务 refresh 失败" in admin[0]
-    for source in ("em_issueinfo", "em_ipoapply", "bse_newshare", "em_bse50", "bse_margin"):
-        assert f"- {source}: 127.0.0.1:9 unreachable" in admin[0]
+    for source in source_names():  # one Chinese line per source; the English error stays in the log and the run
+        assert f"- 数据源“{get_source(source).title}”获取失败，库中保留上次的数据" in admin[0]
+    assert "em_issueinfo: 127.0.0.1:9 unreachable" in result.error
+    assert "unreachable" not in admin[0] and "详细原因见服务日志与运行记录" in admin[0]
 
 
 def test_refresh_that_cannot_write_its_raw_files_is_not_a_success(
     tmp_path: Path,
-    server: tuple[str, Feeds],  # noqa: F811
+    server: tuple[str, Feeds],
 ) -> None:
     config = _bundled(live_config(tmp_path, server[0]))
     config = dataclasses.replace(config, sources=live_config(tmp_path, server[0]).sources)
@@ -111,8 +112,8 @@ def test_refresh_that_cannot_write_its_raw_files_is_not_a_success(
 
 def test_refresh_with_one_source_failing_is_partial(
     tmp_path: Path,
-    server: tuple[str, Feeds],  # noqa: F811
-    feeds: Feeds,  # noqa: F811
+    server: tuple[str, Feeds],
+    feeds: Feeds,
 ) -> None:
     config = _bundled(live_config(tmp_path, server[0]))
     config = dataclasses.replace(config, sources=live_config(tmp_path, server[0]).sources)
@@ -169,8 +170,8 @@ def test_report_monthly_defaults_to_the_last_completed_month_and_says_so(tmp_pat
 def test_alert_job_with_a_failed_delivery_is_partial_and_the_admins_hear_once(
     tg_config: Config, tg_server: FakeTelegramServer
 ) -> None:
-    from reportbot import pipeline
     from reportbot.domain import SubscriberSettings
+    from reportbot.pipeline import manage
     from reportbot.store import db
     from reportbot.store import subscribers as sub_store
 
@@ -179,7 +180,7 @@ def test_alert_job_with_a_failed_delivery_is_partial_and_the_admins_hear_once(
     def eve() -> datetime:
         return datetime(2026, 8, 14, 20, 0, tzinfo=TZ)  # the eve of 华大海天 (920288), 2026-08-17
 
-    conn = pipeline.open_store(config, eve)
+    conn = manage.open_store(config, eve)
     settings = SubscriberSettings(capital_cny=500_000.0, annual_rate=0.03, min_probability=0.6)
     with db.transaction(conn):
         for chat in (41, 42):

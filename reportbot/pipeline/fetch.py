@@ -6,7 +6,6 @@ its last good data because a source's records are written in one transaction aft
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -14,21 +13,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import DatasetInfo
 from reportbot.errors import DataError, ReportbotError
-from reportbot.pipeline import market_stats
-from reportbot.sources import bundled, registry
+from reportbot.kinds import Clock, Segment
+from reportbot.marketdata import IndustryReturn, MarketFigure
+from reportbot.pipeline.manage import ensure_market_points
+from reportbot.sources import registry
 from reportbot.sources.base import DAYS_TRADING, FetchRequest, Parsed, Source
 from reportbot.sources.http import HttpClient, RawPage
 from reportbot.store import bse_stats, db, fetches, market
 from reportbot.store import ipos as ipo_store
 from reportbot.store.merge import merge_ipos, source_rank
-from reportbot.tradingcal import TradingCalendar
+from reportbot.store.rawfiles import keep_raw, read_raw
+from reportbot.summary import market_stats as stats
+from reportbot.tradingcal import TradingCalendar, calendar_for, month_ends, months_before
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
 
 MARGIN_FIRST_MONTH = date(2022, 1, 1)
@@ -94,9 +95,8 @@ def refresh(
         if own:
             http.close()
     ensure_market_points(conn, now)
-    cal = pipeline.calendar_for(config)
-    figures = market_stats.compute_monthly(conn, now().date(), cal)
-    industries = market_stats.compute_industry_returns(conn, cal, now().date())
+    cal, today = calendar_for(config), now().date()
+    figures, industries = monthly_statistics(conn, cal, today), industry_statistics(conn, cal, today)
     with db.transaction(conn):
         monthly = market.upsert_monthly(conn, figures)
         bse_stats.replace_industry_returns(conn, industries)
@@ -106,6 +106,32 @@ def refresh(
 
 def _log_progress(message: str) -> None:
     log.info("%s", message)
+
+
+def monthly_statistics(conn: sqlite3.Connection, cal: TradingCalendar, today: date) -> list[MarketFigure]:
+    """Every monthly figure the stored daily data support, up to ``today``'s month."""
+    listings = [i.listing_date for i in ipo_store.list_ipos(conn, segment=Segment.BSE) if i.listing_date]
+    snapshots = [bse_stats.snapshot(conn, d) for d in bse_stats.snapshot_days(conn)]
+    return [
+        *stats.bse50_figures(market.index_series(conn), market.index_amounts(conn)),
+        *stats.margin_figures(market.margin_series(conn)),
+        *stats.daily_figures(bse_stats.market_days(conn), cal, today),
+        *stats.snapshot_figures(snapshots),
+        *stats.listing_figures(listings, today),
+        *stats.review_figures(bse_stats.review_history(conn), today),
+    ]
+
+
+def industry_statistics(conn: sqlite3.Connection, cal: TradingCalendar, today: date) -> list[IndustryReturn]:
+    """CSRC industry month returns from the stored month-end snapshots and listed-company industries."""
+    industries = {c.code: c.industry for c in bse_stats.companies(conn) if c.industry}
+    ends = stats.month_end_snapshots(bse_stats.snapshot_days(conn), cal, today)
+    out: list[IndustryReturn] = []
+    for month, (before, after) in sorted(ends.items()):
+        out += stats.industry_returns(
+            month, bse_stats.snapshot(conn, before), bse_stats.snapshot(conn, after), industries
+        )
+    return out
 
 
 def _run(
@@ -124,7 +150,7 @@ def _run(
     try:
         request = _request(config, conn, src, started.date(), since)
         pages = src.fetch(http, config.sources, request)
-        raw_dir, files = keep_raw(config.paths.raw_dir, src.name, started, pages)
+        raw_dir, files = keep_raw(config.paths.raw_dir, src.name, started, [(p.url, p.body) for p in pages])
         say(f"{src.name}: {len(pages)} page(s) received, kept in {raw_dir}")
         parsed = src.parse(pages)
         with db.transaction(conn):
@@ -161,16 +187,10 @@ def _request(config: Config, conn: sqlite3.Connection, src: Source, today: date,
     days: tuple[date, ...] = ()
     if src.needs_days and src.day_kind == DAYS_TRADING:
         since = since or months_before(today, DAILY_HISTORY_MONTHS)
-        days = tuple(pipeline.calendar_for(config).trading_days(since, today))
+        days = tuple(calendar_for(config).trading_days(since, today))
     elif src.needs_days:
-        days = tuple(month_ends(pipeline.calendar_for(config), since or MARGIN_FIRST_MONTH, today))
+        days = tuple(month_ends(calendar_for(config), since or MARGIN_FIRST_MONTH, today))
     return FetchRequest(today=today, since=since, days=days)
-
-
-def months_before(today: date, months: int) -> date:
-    """The first day of the month ``months`` before ``today``'s month."""
-    index = today.year * 12 + today.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def default_since(conn: sqlite3.Connection, source: str) -> date | None:
@@ -182,21 +202,6 @@ def default_since(conn: sqlite3.Connection, source: str) -> date | None:
     if source == "bse_daily" and (last := bse_stats.last_market_day(conn)):
         return last - timedelta(days=7)
     return None
-
-
-def month_ends(cal: TradingCalendar, start: date, today: date) -> list[date]:
-    """The last trading day of every month from ``start``'s month, and the latest trading day of this month."""
-    out: list[date] = []
-    year, month = start.year, start.month
-    while (year, month) <= (today.year, today.month):
-        nxt = date(year + month // 12, month % 12 + 1, 1)
-        end = min(cal.previous_trading_day(nxt), today)
-        if not cal.is_trading_day(end):
-            end = cal.previous_trading_day(end)
-        if end >= date(year, month, 1) and end >= start:
-            out.append(end)
-        year, month = nxt.year, nxt.month
-    return out
 
 
 def _write(conn: sqlite3.Connection, name: str, parsed: Parsed, started: datetime, raw_dir: Path) -> SourceOutcome:
@@ -244,24 +249,6 @@ def _record(outcome: SourceOutcome, started: datetime, finished: datetime) -> fe
     )
 
 
-def keep_raw(root: Path, source: str, started: datetime, pages: list[RawPage]) -> tuple[Path, list[fetches.RawFile]]:
-    """Write each raw page to ``root/source/<timestamp>[-n]/page-NNN.raw`` (plus ``urls.txt``)."""
-    base = root / source / started.strftime("%Y%m%dT%H%M%S")
-    target, n = base, 1
-    while target.exists():
-        n += 1
-        target = base.with_name(f"{base.name}-{n}")
-    target.mkdir(parents=True)
-    files: list[fetches.RawFile] = []
-    for i, page in enumerate(pages):
-        path = target / f"page-{i:03d}.raw"
-        path.write_bytes(page.body)
-        digest = hashlib.sha256(page.body).hexdigest()
-        files.append(fetches.RawFile(url=page.url, path=str(path), sha256=digest, size=len(page.body)))
-    (target / "urls.txt").write_text("".join(f"{f.path}\t{f.url}\n" for f in files), encoding="utf-8")
-    return target, files
-
-
 def replay(conn: sqlite3.Connection, source: str, fetch_id: int) -> Parsed:
     """Parse the raw files kept for one logged fetch again (to debug a failure); writes nothing.
 
@@ -273,88 +260,7 @@ def replay(conn: sqlite3.Connection, source: str, fetch_id: int) -> Parsed:
     if not files:
         raise DataError(f"fetch_log: no raw files recorded for fetch {fetch_id}")
     try:
-        pages = [RawPage(url=f.url, body=Path(f.path).read_bytes(), status=200) for f in files]
+        pages = [RawPage(url=url, body=body, status=200) for url, body in read_raw(files)]
     except OSError as exc:
         raise DataError(f"raw file of fetch {fetch_id} unreadable: {exc}") from exc
     return registry.get_source(source).parse(pages)
-
-
-def ensure_market_points(conn: sqlite3.Connection, now: Clock) -> int | None:
-    """Load the bundled dated news figures into ``market_points`` unless this version is loaded (idempotent)."""
-    data = bundled.load_market_points()
-    if ipo_store.dataset_checksum(conn, bundled.POINTS_SOURCE_NAME) == data.checksum:
-        return None
-    with db.transaction(conn):
-        result = market.upsert_points(conn, data.points)
-        info = DatasetInfo(
-            source=bundled.POINTS_SOURCE_NAME,
-            as_of=data.as_of,
-            loaded_at=now(),
-            rows=len(data.points),
-            note="内置新闻市场数据点（北证50 点位、市场规模）",
-        )
-        ipo_store.record_dataset(conn, info, data.checksum)
-    return result.changed
-
-
-@dataclass(frozen=True, kw_only=True)
-class SourceStatus:
-    """One line of ``data status`` per live source."""
-
-    name: str
-    title: str
-    config_key: str
-    url: str
-    health: fetches.SourceHealth
-    rows: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class MarketStatus:
-    """What market data is stored."""
-
-    index_days: int
-    index_range: tuple[date | None, date | None]
-    margin_days: int
-    monthly_figures: int
-    monthly_range: tuple[str | None, str | None]
-    points: int
-    market_days: int = 0
-    snapshots: int = 0
-    companies: int = 0
-    review_states: int = 0
-    industry_months: int = 0
-
-
-def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
-    """Per live source: last success, last failure and why, rows currently from it."""
-    return [
-        SourceStatus(
-            name=src.name,
-            title=src.title,
-            config_key=src.config_key,
-            url=str(getattr(config.sources, src.config_key)),
-            health=fetches.source_health(conn, src.name),
-            rows=fetches.source_rows(conn, src.name),
-        )
-        for src in registry.SOURCES.values()
-    ]
-
-
-def market_status(conn: sqlite3.Connection) -> MarketStatus:
-    """Counts and ranges of the stored market data."""
-    series = market.index_series(conn)
-    months = sorted({f.month for f in market.all_monthly(conn)})
-    return MarketStatus(
-        index_days=len(series),
-        index_range=(series[0][0], series[-1][0]) if series else (None, None),
-        margin_days=len(market.margin_series(conn)),
-        monthly_figures=len(market.all_monthly(conn)),
-        monthly_range=(months[0], months[-1]) if months else (None, None),
-        points=len(market.market_points(conn)),
-        market_days=len(bse_stats.market_days(conn)),
-        snapshots=len(bse_stats.snapshot_days(conn)),
-        companies=len(bse_stats.companies(conn)),
-        review_states=len(bse_stats.review_history(conn)),
-        industry_months=bse_stats.count_industry_returns(conn),
-    )

@@ -1,4 +1,4 @@
-"""What was known on a given day: the store seen as of the end of a report month (no look-ahead).
+"""What was known on a given day: the store seen as of the end of a report month (no look-ahead; pure).
 
 A report for month M must read like one written at the end of M. The store holds what is known today, so
 every later fact is taken out here, in one place, before any statistic, sentence, chart or model sees it:

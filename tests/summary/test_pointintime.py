@@ -9,11 +9,12 @@ from pathlib import Path
 
 from reportbot.config import Config
 from reportbot.domain import Ipo
+from reportbot.kinds import Month
 from reportbot.marketdata import MarketPoint
-from reportbot.pipeline import reports
+from reportbot.pipeline import report as report_case
 from reportbot.store import db
 from reportbot.store import ipos as ipo_store
-from reportbot.summary import pointintime as pit
+from reportbot.store import pointintime as pit
 from tests.conftest import fixed_now
 
 
@@ -60,7 +61,7 @@ def test_index_values_before_the_launch_are_rejected() -> None:
 
 def _december_html(config: Config, store: sqlite3.Connection, cache: Path) -> str:
     fresh = dataclasses.replace(config, paths=dataclasses.replace(config.paths, cache_dir=cache))  # no cached model
-    return reports.monthly_html(fresh, store, fixed_now, "2024-12").html
+    return report_case.monthly_html(fresh, store, fixed_now, Month(2024, 12)).html
 
 
 def _later_facts(store: sqlite3.Connection) -> None:

@@ -15,7 +15,10 @@ import time_machine
 from click.testing import CliRunner
 
 from reportbot.cli import cli
+from reportbot.config import load_config
 from reportbot.domain import TZ
+from reportbot.pipeline import manage
+from reportbot.store import db
 from tests.schedule.conftest import wait_for
 
 REPO = Path(__file__).parents[2]
@@ -73,6 +76,31 @@ def test_schedule_list_around_national_day(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "下次运行：2026-09-30 周三 17:30，2026-10-08 周四 17:30" in result.output
     assert "下次运行：2026-10-08 周四 09:00，2026-11-02 周一 09:00" in result.output
+
+
+def test_schedule_list_shows_each_alert_deadline_and_a_start_moved_to_meet_it(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    cfg = _config(tmp_path)
+    conn = manage.open_store(load_config(cfg, env={}), lambda: datetime(2026, 8, 27, 12, 0, tzinfo=TZ))
+    with db.transaction(conn):
+        conn.executemany(
+            "INSERT INTO subscribers (chat_id, capital_cny, annual_rate, min_probability, created_at, updated_at)"
+            " VALUES (?, 1000000, 0.05, 0.5, 'x', 'x')",
+            ((i,) for i in range(1, 100_001)),
+        )
+    conn.close()
+    with time_machine.travel(datetime(2026, 8, 27, 12, 0, tzinfo=TZ), tick=False):
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "schedule", "list", "-n", "1"])
+    assert result.exit_code == 0, result.output
+    listing = result.output.split("\nalerts-listing")[1].split("\n\n")[0]
+    # 100,000 subscribers at 30 msg/s less 5 % take 3,509 s: the 09:30 open needs a start at 08:21:31
+    assert "下次运行：2026-08-28 周五 08:21" in listing
+    assert "送达时限：上市日 09:30 开盘前；按订阅人数与发送速率，开始时间由 08:30 提前至 08:21" in listing
+    eve = result.output.split("\nalerts-eve")[1].split("\n\n")[0]
+    assert "送达时限：申购日 09:15 前\n" in eve  # 20:00 leaves the night: not moved
+    refresh = result.output.split("\nrefresh")[1].split("\n\n")[0]
+    assert "送达时限" not in refresh  # only alert jobs have a deadline
 
 
 def test_schedule_run_records_the_run_and_status_shows_it(tmp_path: Path) -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.errors import SourceError
-from reportbot.pipeline import alerting, fetching
+from reportbot.pipeline import alerting, fetch, manage
 from reportbot.store import db, fetches, market
 from reportbot.store import ipos as ipo_store
 from tests.conftest import fixed_now
@@ -24,7 +23,7 @@ from tests.sources.conftest import EM_PATH, KLINE_PATH, MARGIN_PATH, NEWSHARE_PA
 @pytest.fixture
 def conn(lconfig: Config) -> Iterator[sqlite3.Connection]:
     """A store with the bundled data, pointed at the local server."""
-    c = pipeline.open_store(lconfig, fixed_now)
+    c = manage.open_store(lconfig, fixed_now)
     yield c
     c.close()
 
@@ -36,7 +35,7 @@ def _row(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
 
 
 def test_fetch_fills_the_store_and_logs_conflicts(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
-    summary = fetching.refresh(lconfig, conn, fixed_now)
+    summary = fetch.refresh(lconfig, conn, fixed_now)
     assert summary.ok, [o.error for o in summary.failed]
     by = {o.source: o for o in summary.outcomes}
     assert by["em_issueinfo"].rows == 5 and by["em_issueinfo"].inserted == 1  # 920999 is new
@@ -60,7 +59,7 @@ def test_fetch_fills_the_store_and_logs_conflicts(lconfig: Config, conn: sqlite3
 
 
 def test_pagination_user_agent_and_raw_files(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
-    fetching.refresh(lconfig, conn, fixed_now, sources=["em_issueinfo", "bse_newshare"])
+    fetch.refresh(lconfig, conn, fixed_now, sources=["em_issueinfo", "bse_newshare"])
     em_pages = [q["pageNumber"] for p, q, _ in feeds.requests if p == EM_PATH]
     assert em_pages == ["1", "2"]
     assert [q["page"] for p, q, _ in feeds.requests if p == NEWSHARE_PATH] == ["0", "1"]
@@ -75,7 +74,7 @@ def test_pagination_user_agent_and_raw_files(lconfig: Config, conn: sqlite3.Conn
 
 
 def test_market_series_and_monthly_statistics(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
-    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["em_bse50", "bse_margin"], since=date(2026, 8, 1))
+    summary = fetch.refresh(lconfig, conn, fixed_now, sources=["em_bse50", "bse_margin"], since=date(2026, 8, 1))
     assert summary.ok, [o.error for o in summary.failed]
     days = [q["transDate"] for p, q, _ in feeds.requests if p == MARGIN_PATH]
     assert days == ["2026-08-31", "2026-09-30", "2026-10-30", "2026-11-20"]  # month ends from the calendar
@@ -99,10 +98,10 @@ def test_market_series_and_monthly_statistics(lconfig: Config, conn: sqlite3.Con
 
 
 def test_second_fetch_changes_nothing(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
-    first = fetching.refresh(lconfig, conn, fixed_now, since=date(2026, 8, 1))
+    first = fetch.refresh(lconfig, conn, fixed_now, since=date(2026, 8, 1))
     assert first.ok
     before = dump(conn)
-    second = fetching.refresh(lconfig, conn, fixed_now, since=date(2026, 8, 1))
+    second = fetch.refresh(lconfig, conn, fixed_now, since=date(2026, 8, 1))
     assert second.ok and second.monthly_changed == 0
     assert all(o.inserted == 0 and o.updated == 0 and o.conflicts == 0 for o in second.outcomes), second.outcomes
     assert dump(conn) == before
@@ -110,7 +109,7 @@ def test_second_fetch_changes_nothing(lconfig: Config, conn: sqlite3.Connection,
 
 def test_retries_5xx_then_succeeds(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
     feeds.fail[KLINE_PATH] = [503, 502]
-    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["em_bse50"])
+    summary = fetch.refresh(lconfig, conn, fixed_now, sources=["em_bse50"])
     assert summary.ok
     assert len([p for p, _, _ in feeds.requests if p == KLINE_PATH]) == 3
 
@@ -118,7 +117,7 @@ def test_retries_5xx_then_succeeds(lconfig: Config, conn: sqlite3.Connection, fe
 def test_persistent_5xx_and_4xx_fail_clearly(lconfig: Config, conn: sqlite3.Connection, feeds: Feeds) -> None:
     feeds.fail[KLINE_PATH] = [500, 500, 500]
     feeds.fail[NEWSHARE_PATH] = [403]
-    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["em_bse50", "bse_newshare"])
+    summary = fetch.refresh(lconfig, conn, fixed_now, sources=["em_bse50", "bse_newshare"])
     errors = {o.source: o.error for o in summary.failed}
     assert "em_bse50: " in errors["em_bse50"] and "unreachable after 3 attempts (HTTP 500)" in errors["em_bse50"]
     assert "bse_newshare: HTTP 403 from" in errors["bse_newshare"]
@@ -131,7 +130,7 @@ def test_legacy_keyed_row_is_rekeyed_to_920(lconfig: Config, conn: sqlite3.Conne
     page = json.loads(feeds.newshare[1].removeprefix("reportbotNewShare(").removesuffix(")"))
     page[0]["listInfo"]["content"][0].update(fxCode="920777", stockCode="874777", stockName="旧码公司")
     feeds.newshare[1] = "reportbotNewShare(" + json.dumps(page, ensure_ascii=False) + ")"
-    assert fetching.refresh(lconfig, conn, fixed_now, sources=["bse_newshare"]).ok
+    assert fetch.refresh(lconfig, conn, fixed_now, sources=["bse_newshare"]).ok
     assert conn.execute("SELECT COUNT(*) FROM ipos WHERE code = '874777'").fetchone()[0] == 0
     row = _row(conn, "920777")
     assert row["legacy_code"] == "874777" and row["apply_date"] == "2026-06-03"
@@ -139,10 +138,10 @@ def test_legacy_keyed_row_is_rekeyed_to_920(lconfig: Config, conn: sqlite3.Conne
 
 def test_offline_fetch_fails_clearly_and_reports_still_render(tmp_path: Path) -> None:
     config = live_config(tmp_path, "http://127.0.0.1:9")  # discard port: nothing listens
-    conn = pipeline.open_store(config, fixed_now)
+    conn = manage.open_store(config, fixed_now)
     try:
         before = dump(conn)
-        summary = fetching.refresh(config, conn, fixed_now)
+        summary = fetch.refresh(config, conn, fixed_now)
         assert not summary.ok and len(summary.failed) == 9
         for outcome in summary.failed:
             assert outcome.error.startswith(f"{outcome.source}: 127.0.0.1:9 unreachable after 3 attempts")
@@ -160,9 +159,9 @@ def test_failed_fetch_can_be_replayed_from_its_raw_files(
     lconfig: Config, conn: sqlite3.Connection, feeds: Feeds
 ) -> None:
     feeds.put("em_bse50", "k", feeds.kline.replace('"899050"', '"899001"'))
-    summary = fetching.refresh(lconfig, conn, fixed_now, sources=["em_bse50"])
+    summary = fetch.refresh(lconfig, conn, fixed_now, sources=["em_bse50"])
     failure = fetches.source_health(conn, "em_bse50").last_failure
     assert failure is not None and failure.error == summary.failed[0].error
     with pytest.raises(SourceError) as caught:
-        fetching.replay(conn, "em_bse50", failure.id)
+        fetch.replay(conn, "em_bse50", failure.id)
     assert str(caught.value) == failure.error

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from reportbot import pipeline
 from reportbot.cli import cli
-from reportbot.domain import TZ
 from reportbot.errors import DataError
+from reportbot.pipeline import manage
 from reportbot.store import db
 from tests.conftest import fixed_now
-
-REPO = Path(__file__).parents[1]
 
 
 def _config(tmp: Path) -> Path:
@@ -36,7 +31,7 @@ def _config(tmp: Path) -> Path:
 def _filled(tmp: Path) -> Path:
     database = tmp / "db.sqlite3"
     conn = db.connect(database)
-    pipeline.ensure_bundled(conn, fixed_now)
+    manage.ensure_bundled(conn, fixed_now)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return database
@@ -69,18 +64,18 @@ def test_truncated_database_run_reports_to_the_admins(tmp_path: Path) -> None:
     admin: list[str] = []
     result = JobRunner(config, load_specs(config), now=fixed_now, admin=admin.append).run("health-summary")
     assert result.outcome == "failed" and "is damaged" in result.error
-    assert len(admin) == 1 and "任务 health-summary 失败" in admin[0] and "is damaged" in admin[0]
+    assert len(admin) == 1 and "任务 health-summary 失败" in admin[0] and "数据库无法打开或已损坏" in admin[0]
+    assert "is damaged" not in admin[0]  # the English detail: log and run record only
 
 
 def test_serve_on_a_damaged_database_tells_the_admins_and_exits(tmp_path: Path) -> None:
     database = _filled(tmp_path)
     database.write_bytes(database.read_bytes()[:8192])
-    cmd = [sys.executable, "-m", "reportbot", "--config", str(_config(tmp_path)), "serve", "--no-bot"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1].startswith(f"Error: database {database} is damaged")
-    assert "服务无法启动" in done.stderr  # the admin message (logged: no admin chats configured)
-    assert "Traceback" not in done.stderr
+    code, out = _cli(tmp_path, "serve", "--no-bot")
+    assert code == 1
+    assert out.strip().splitlines()[-1].startswith(f"Error: database {database} is damaged")
+    assert "服务无法启动" in out  # the admin message (logged: no admin chats configured)
+    assert "Traceback" not in out
 
 
 @pytest.mark.parametrize("damage", ["empty", "vanished"])
@@ -154,25 +149,49 @@ def test_restore_refuses_a_bad_file(tmp_path: Path) -> None:
     assert database.read_bytes() == before
 
 
-def test_old_job_runs_table_is_widened_for_partial_runs(tmp_path: Path) -> None:
-    database = tmp_path / "old.sqlite3"
+def _damage_a_table(database: Path, table: str = "ipos") -> None:
+    """Overwrite the root page of one table: the file still opens, reading that table fails."""
     conn = sqlite3.connect(database)
-    conn.execute(
-        "CREATE TABLE job_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, kind TEXT NOT NULL,"
-        " scheduled_at TEXT, started_at TEXT NOT NULL, finished_at TEXT,"
-        " outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'missed')),"
-        " detail TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',"
-        " pid INTEGER NOT NULL DEFAULT 0)"
-    )
-    conn.execute("INSERT INTO job_runs (job, kind, started_at, outcome) VALUES ('refresh', 'scheduled', 'x', 'ok')")
-    conn.commit()
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
-    from reportbot.store import runs
+    data = bytearray(database.read_bytes())
+    data[(root - 1) * size : root * size] = b"\xff" * size
+    database.write_bytes(bytes(data))
 
-    conn = db.connect(database)
-    try:
-        run_id = runs.start_run(conn, "refresh", kind="manual", now=datetime(2026, 12, 1, tzinfo=TZ), host="h", pid=1)
-        runs.finish_run(conn, run_id, outcome="partial", now=datetime(2026, 12, 1, tzinfo=TZ))
-        assert [r[0] for r in conn.execute("SELECT outcome FROM job_runs ORDER BY id")] == ["ok", "partial"]
-    finally:
-        conn.close()
+
+def test_opening_reads_no_page_it_does_not_need_and_a_damaged_page_is_one_line(tmp_path: Path) -> None:
+    database = _filled(tmp_path)
+    _damage_a_table(database)
+    db.connect(database).close()  # the full check is not run on every open
+    with pytest.raises(DataError, match="is damaged \\(integrity check: "):
+        db.check_integrity(database)
+    code, out = _cli(tmp_path, "data", "status")
+    assert code == 1
+    assert out.strip().splitlines() == [
+        f"Error: database {database} is damaged (database disk image is malformed); "
+        "restore a backup with `reportbot restore FILE`"
+    ]
+
+
+def test_backup_refuses_a_damaged_database_and_keeps_the_good_copies(tmp_path: Path) -> None:
+    database = _filled(tmp_path)
+    code, good = _cli(tmp_path, "backup")
+    assert code == 0, good
+    _damage_a_table(database)
+    for _ in range(3):  # keep = 2: three damaged copies would have pushed the good one out
+        code, out = _cli(tmp_path, "backup")
+        assert code == 1 and "is damaged (integrity check: " in out and "no backup written" in out
+    assert [p.name for p in (tmp_path / "backups").iterdir()] == [Path(good.strip()).name]
+
+
+def test_serve_checks_every_page_on_start(tmp_path: Path) -> None:
+    database = _filled(tmp_path)
+    _damage_a_table(database, "job_runs")
+    code, out = _cli(tmp_path, "serve", "--no-bot")
+    assert code == 1
+    assert out.strip().splitlines()[-1].startswith(f"Error: database {database} is damaged (integrity check: ")
+
+
+def test_an_intact_database_passes_the_check(tmp_path: Path) -> None:
+    db.check_integrity(_filled(tmp_path))

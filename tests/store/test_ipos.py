@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from reportbot import pipeline
 from reportbot.config import Config
 from reportbot.domain import Ipo
 from reportbot.errors import DataError
+from reportbot.pipeline import manage
 from reportbot.sources import bundled
 from reportbot.store import db, merge
 from reportbot.store import ipos as ipo_store
@@ -33,22 +33,22 @@ def test_legacy_codes_are_rekeyed_to_920(store: sqlite3.Connection) -> None:
 
 def test_reload_changes_nothing(store: sqlite3.Connection) -> None:
     before = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
-    assert pipeline.ensure_bundled(store, fixed_now) is None  # same checksum: skipped
-    result = pipeline.ensure_bundled(store, fixed_now, force=True)
+    assert manage.ensure_bundled(store, fixed_now) is None  # same checksum: skipped
+    result = manage.ensure_bundled(store, fixed_now, force=True)
     assert result is not None and (result.inserted, result.updated, result.unchanged) == (0, 0, 349)
     after = [dict(r) for r in store.execute("SELECT * FROM ipos ORDER BY code")]
     assert before == after
 
 
 def test_failed_batch_leaves_store_unchanged(store: sqlite3.Connection) -> None:
-    before = ipo_store.count_ipos(store)
+    before = store.execute("SELECT COUNT(*) FROM ipos").fetchone()[0]
     good = Ipo(code="999991", name="测试甲")
     with pytest.raises(sqlite3.IntegrityError), db.transaction(store):
         ipo_store.upsert_ipos(store, [good], source="test", now=fixed_now())
         store.execute(
             "INSERT INTO ipos (code, name, segment, updated_at, updated_by) VALUES (NULL, 'x', 'BSE', '', '')"
         )
-    assert ipo_store.count_ipos(store) == before
+    assert store.execute("SELECT COUNT(*) FROM ipos").fetchone()[0] == before
     assert ipo_store.get_ipo(store, "999991") is None
 
 
@@ -61,7 +61,7 @@ def test_none_never_erases_a_value(store: sqlite3.Connection) -> None:
 
 
 def test_bad_bundled_value_names_file_code_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    src = bundled.data_dir()
+    src = bundled.DATA_DIR
     for name in (bundled.IPOS_FILE, bundled.EXTRA_FILE):
         (tmp_path / name).write_bytes((src / name).read_bytes())
     path = tmp_path / bundled.IPOS_FILE
@@ -72,7 +72,7 @@ def test_bad_bundled_value_names_file_code_field(tmp_path) -> None:  # type: ign
 
 
 def test_database_path_comes_from_config(config: Config) -> None:
-    conn = pipeline.open_store(config, fixed_now)
+    conn = manage.open_store(config, fixed_now)
     conn.close()
     assert config.paths.database.is_file()
 
@@ -81,7 +81,7 @@ def test_bundled_reload_never_overwrites_a_live_value(store: sqlite3.Connection)
     live = Ipo(code="920169", name="七丰精工", issue_price=6.5)
     with db.transaction(store):
         merge.merge_ipos(store, [live], source="em_issueinfo", rank=merge.source_rank, now=fixed_now())
-    result = pipeline.ensure_bundled(store, fixed_now, force=True)
+    result = manage.ensure_bundled(store, fixed_now, force=True)
     assert result is not None and result.updated == 0 and result.conflicts == 0  # conflict already logged once
     ipo = ipo_store.get_ipo(store, "920169")
     assert ipo is not None and ipo.issue_price == 6.5
@@ -89,14 +89,3 @@ def test_bundled_reload_never_overwrites_a_live_value(store: sqlite3.Connection)
         "SELECT kept_source, other_source FROM source_conflicts WHERE code = '920169' AND field = 'issue_price'"
     ).fetchall()
     assert [tuple(r) for r in logged] == [("em_issueinfo", "bundled")]
-
-
-def test_a_run_left_running_by_a_dead_process_becomes_interrupted(store: sqlite3.Connection) -> None:
-    from reportbot.store import runs
-
-    dead = runs.start_run(store, "alerts-eve", kind="scheduled", now=fixed_now(), host="h", pid=4_000_000)
-    alive = runs.start_run(store, "refresh", kind="scheduled", now=fixed_now(), host="h", pid=1)
-    ended = runs.mark_interrupted(store, host="h", alive=lambda pid: pid == 1, now=fixed_now())
-    assert [r.id for r in ended] == [dead]
-    outcomes = dict(store.execute("SELECT id, outcome FROM job_runs WHERE id IN (?, ?)", (dead, alive)).fetchall())
-    assert outcomes == {dead: "interrupted", alive: "running"}
