@@ -24,8 +24,6 @@ ADVISORY: tuple[str, ...] = (
     "reportbot/pipeline/",
     "reportbot/notify/",
     "reportbot/model/",
-    "reportbot/render/",
-    "reportbot/summary/",
     "reportbot/store/deliveries.py",
     "reportbot/store/wirejournal.py",
 )

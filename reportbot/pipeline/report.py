@@ -142,7 +142,7 @@ def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> str:
     def draw() -> str:
         from reportbot.render import charts  # matplotlib: only when the cache has no entry
 
-        png: bytes = getattr(charts, name)(font, *args)
+        png: bytes = charts.CHARTS[name](font, *args)
         return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
     return report_cache.cached(config, "chart", report_cache.key_of((name, font, *args), CHART_CODE), draw)
