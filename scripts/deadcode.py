@@ -23,7 +23,6 @@ ADVISORY: tuple[str, ...] = (
     "reportbot/schedule/",
     "reportbot/pipeline/",
     "reportbot/notify/",
-    "reportbot/model/",
     "reportbot/store/deliveries.py",
     "reportbot/store/wirejournal.py",
 )
