@@ -19,8 +19,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 BSE50_LAUNCH = date(2022, 11, 21)  # 北证50 first published; earlier values are a backfill, not point in time
 
-# INTEGRATOR: an alias for code not yet on kinds.Segment (pipeline/); remove once nothing imports it.
-
 
 @dataclass(frozen=True, kw_only=True)
 class Ipo:
