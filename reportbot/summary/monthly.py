@@ -80,12 +80,6 @@ def previous_month(month: str) -> str:
     return month_of(month_bounds(month)[0] - timedelta(days=1))
 
 
-def latest_listing_month(ipos: list[Ipo]) -> str | None:
-    """The latest month in which any stored IPO listed."""
-    months = [month_of(i.listing_date) for i in ipos if i.listing_date]
-    return max(months) if months else None
-
-
 def listed_in(ipos: Sequence[Ipo], month: str) -> list[Ipo]:
     """IPOs listed in ``month``, by listing date then code."""
     return sorted(

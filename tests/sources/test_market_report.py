@@ -18,9 +18,9 @@ from reportbot.cli import cli
 from reportbot.config import load_config
 from reportbot.summary import bse_market
 from reportbot.tradingcal import calendar_for
+from tests.cli.test_data import _config
 from tests.sources import payloads
 from tests.sources.conftest import Feeds
-from tests.sources.test_cli_data import _config
 
 JULY_END, AUGUST_END = date(2026, 7, 31), date(2026, 8, 31)
 

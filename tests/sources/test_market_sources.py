@@ -21,11 +21,11 @@ from reportbot.pipeline import fetch, manage
 from reportbot.sources import em_bse50
 from reportbot.sources.http import RawPage
 from reportbot.store import bse_stats, db, market
+from tests.cli.test_data import _config
 from tests.conftest import fixed_now
 from tests.fixtures.make_broken import EM_EMPTY
 from tests.sources import payloads
 from tests.sources.conftest import DAILY_PATH, GOOD, LISTED_PATH, MARGIN_PATH, NEWSHARE_PATH, Feeds
-from tests.sources.test_cli_data import _config
 
 
 @pytest.fixture
