@@ -123,12 +123,3 @@ class Month:
     def previous(self) -> Month:
         """The month before."""
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
-
-    def contains(self, day: date) -> bool:
-        """Whether ``day`` falls in this month."""
-        return (day.year, day.month) == (self.year, self.month)
-
-    @property
-    def label_zh(self) -> str:
-        """``2026年8月``."""
-        return f"{self.year}年{self.month}月"

@@ -2,7 +2,7 @@
 # Set up reportbot on a fresh Debian machine and run the demo or the test suite.
 #
 #   scripts/bootstrap.sh demo   # set up, render the latest monthly PDF and an alert preview (bundled data)
-#   scripts/bootstrap.sh test   # set up, run lint, type checks, import contracts and all tests
+#   scripts/bootstrap.sh test   # set up, run lint, type checks, import contracts, dead code and size rules, all tests
 #   scripts/bootstrap.sh setup  # set up only
 #
 # Setup: Debian packages (apt-get when root, otherwise prints the command), a virtual environment in
@@ -85,6 +85,7 @@ case "$MODE" in
     .venv/bin/mypy
     .venv/bin/lint-imports
     .venv/bin/python scripts/deadcode.py
+    .venv/bin/python scripts/sizes.py
     .venv/bin/pytest
     ;;
   *)

@@ -23,12 +23,8 @@ ADVISORY: tuple[str, ...] = (
     "reportbot/schedule/",
     "reportbot/pipeline/",
     "reportbot/notify/",
-    "reportbot/model/",
-    "reportbot/render/",
-    "reportbot/summary/",
     "reportbot/store/deliveries.py",
     "reportbot/store/wirejournal.py",
-    "reportbot/kinds.py",  # the shared vocabulary those branches adopt
 )
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _ATTRIBUTE = re.compile(r"\.([A-Za-z_]\w*)")

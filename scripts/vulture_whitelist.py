@@ -10,6 +10,7 @@ _.format_commands  # reportbot/cli/__init__.py LazyGroup (click.Group)
 _.convert  # reportbot/cli/common.py DateType, MonthType (click.ParamType)
 _.frame  # reportbot/cli/ops.py signal handler signature
 _.row_factory  # reportbot/store/db.py: sqlite3.Connection reads it
+_.exc_text  # reportbot/notify/redaction.py: logging.Formatter reads the redacted traceback from the record
 
 # Options and tables of fontTools objects, read by fontTools when it subsets and saves the font.
 _.layout_features
@@ -45,3 +46,6 @@ _.region  # ListedCompany
 # The plain write path (no provenance, no conflict log) that tests and bench/ build stores with; the
 # fetch and bundled-load paths go through store.merge.
 _.upsert_ipos
+
+# A value of a closed vocabulary that the code spells only inside SQL (store/deliveries.py: status = 'sending').
+_.SENDING

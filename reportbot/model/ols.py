@@ -27,7 +27,6 @@ class FitResult:
     bse: tuple[float, ...]  # robust standard errors
     pvalues: tuple[float, ...]
     cov: tuple[tuple[float, ...], ...]  # robust covariance of the coefficients
-    sigma2: float  # residual variance (SSR / df_resid)
     df_resid: float
     n: int
     r2: float
@@ -58,7 +57,6 @@ def fit_ols(y: Sequence[float], x: np.ndarray, columns: Sequence[str], cov_type:
         bse=tuple(float(v) for v in res.bse),
         pvalues=tuple(float(v) for v in res.pvalues),
         cov=tuple(tuple(float(v) for v in row) for row in cov),
-        sigma2=float(res.ssr / res.df_resid),
         df_resid=float(res.df_resid),
         n=n,
         r2=float(res.rsquared),

@@ -19,7 +19,16 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 import httpx
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
@@ -163,7 +172,7 @@ class TelegramNotifier:
         token = _on_wire.set(message.on_wire)
         try:
             await self._call(message)
-        except InvalidToken as exc:
+        except (InvalidToken, EndPointNotFound) as exc:  # do_api_request names a rejected token so
             raise NotifyError(f"telegram: the bot token was rejected ({exc.message})") from exc
         except TelegramError as exc:
             outcome, detail = classify(exc)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportbot.config import Config
+from reportbot.errors import NotifyError
 from reportbot.kinds import Channel, Clock
 from reportbot.notify.base import DeliveryResult, Limits, Message, Notifier, Outcome
 from reportbot.pipeline.delivery_common import backoff_s, open_notifiers, run_coroutine
@@ -110,7 +111,11 @@ class _Worker:
         total = len(parts)
         for index in range(self._progress.get(row.id, row.parts_sent), total):
             message = dataclasses.replace(parts[index], on_wire=self._on_wire(row, total))
-            result = await notifier.send(message)
+            try:
+                result = await notifier.send(message)
+            except NotifyError as exc:  # e.g. the token was revoked: the service answered, nothing went out
+                ledger.mark_pending(self.conn, row.id, str(exc), now=self.job.now())
+                raise
             if not result.ok:
                 self._settle_failure(row, result, queue)
                 return

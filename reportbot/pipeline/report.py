@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import logging
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from reportbot.config import Config
@@ -116,46 +114,38 @@ def monthly_charts(
     """Every chart of the monthly report as a data: URI (None where the data is absent)."""
     month = Month.parse(report.month)
     recent = [*report.history[-23:], report.stat]
-    history = ([h.month for h in recent], [h.count for h in recent], [h.mean_return_pct for h in recent])
-    returns = (
-        [i.first_day_return_pct for i in base.ipos if i.first_day_return_pct is not None],
-        [r.first_day_return_pct for r in report.rows if r.first_day_return_pct is not None],
-    )
-    series = (list(base.index_series), month.first_day, month.last_day)
-    pairs = [
+    months, counts, means = [h.month for h in recent], [h.count for h in recent], [h.mean_return_pct for h in recent]
+    all_returns = [i.first_day_return_pct for i in base.ipos if i.first_day_return_pct is not None]
+    month_returns = [r.first_day_return_pct for r in report.rows if r.first_day_return_pct is not None]
+    month_pairs = [
         (r.predicted_return_pct, r.first_day_return_pct)
         for r in report.rows
         if r.predicted_return_pct is not None and r.first_day_return_pct is not None
     ]
-    scatter, backtest = (report.model.scatter, pairs), report.model.backtest
-    return {
-        "history": _chart(config, font, ("history", *history), lambda c: c.monthly_history_chart(font, *history)),
-        "distribution": _chart(
-            config, font, ("distribution", *returns), lambda c: c.return_distribution_chart(font, *returns)
-        )
-        if returns[0]
-        else None,
-        "bse50": _chart(config, font, ("bse50", *series), lambda c: c.bse50_chart(font, *series))
+    wanted: dict[str, tuple[Any, ...] | None] = {
+        "history": ("monthly_history_chart", months, counts, means),
+        "distribution": ("return_distribution_chart", all_returns, month_returns) if all_returns else None,
+        "bse50": ("bse50_chart", list(base.index_series), month.first_day, month.last_day)
         if report.market.bse50_close
         else None,
-        "scatter": _chart(config, font, ("scatter", *scatter), lambda c: c.prediction_scatter_chart(font, *scatter))
-        if report.model.scatter
-        else None,
-        "backtest": _chart(config, font, ("backtest", backtest), lambda c: c.backtest_chart(font, backtest))
-        if any(r.year is not None for r in backtest)
+        "scatter": ("prediction_scatter_chart", report.model.scatter, month_pairs) if report.model.scatter else None,
+        "backtest": ("backtest_chart", report.model.backtest)
+        if any(r.year is not None for r in report.model.backtest)
         else None,
     }
+    return {key: _chart(config, font, *args) if args else None for key, args in wanted.items()}
 
 
-def _chart(config: Config, font: CjkFont, inputs: tuple[object, ...], draw: Callable[[ModuleType], bytes]) -> str:
-    """One chart as a data: URI, drawn by ``draw(charts module)`` unless cached for these inputs and font."""
+def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> str:
+    """One chart as a data: URI, drawn by ``charts.<name>(font, *args)`` unless cached for these inputs."""
 
-    def compute() -> str:
+    def draw() -> str:
         from reportbot.render import charts  # matplotlib: only when the cache has no entry
 
-        return "data:image/png;base64," + base64.b64encode(draw(charts)).decode("ascii")
+        png: bytes = charts.CHARTS[name](font, *args)
+        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
-    return report_cache.cached(config, "chart", report_cache.key_of((*inputs, font), CHART_CODE), compute)
+    return report_cache.cached(config, "chart", report_cache.key_of((name, font, *args), CHART_CODE), draw)
 
 
 def render_monthly_html(

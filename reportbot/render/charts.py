@@ -9,7 +9,7 @@ PDF under 400 KiB and prints sharply enough at the charts' size. Charts are cach
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -156,6 +156,19 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
 
 
 DPI = 150
+
+
+# by name: the report cache keys a chart by its name and inputs, and draws it only on a miss
+CHARTS: dict[str, Callable[..., bytes]] = {
+    chart.__name__: chart
+    for chart in (
+        monthly_history_chart,
+        bse50_chart,
+        return_distribution_chart,
+        prediction_scatter_chart,
+        backtest_chart,
+    )
+}
 
 
 @contextmanager

@@ -43,7 +43,6 @@ class IpoBrief:
     ipo: Ipo
     settings: SubscriberSettings
     refund_day: date | None
-    refund_from_source: bool
     refund_basis: str  # how the refund day was derived, in Chinese (empty when the source gave it)
     provisional_calendar: bool
     freeze_days: int | None
@@ -55,7 +54,6 @@ class IpoBrief:
     freeze_cost_capital: float | None
     winning_rate_pct: float | None
     winning_rate_basis: str
-    expected_shares: float | None
     breakeven_pct: float | None
     first_day_profit_cap: float | None  # seed 002's 首日卖出收益 at the cap, when the outcome is known
     first_day_yield_pct: float | None  # that profit over the frozen cash
@@ -69,7 +67,6 @@ class IpoBrief:
 
 class _Freeze(TypedDict):
     refund_day: date | None
-    refund_from_source: bool
     refund_basis: str
     provisional_calendar: bool
     freeze_days: int | None
@@ -111,7 +108,6 @@ def build_brief(
         **cash,
         winning_rate_pct=rate,
         winning_rate_basis=basis,
-        expected_shares=expected,
         breakeven_pct=_breakeven_pct(settings.annual_rate, days, rate),
         first_day_profit_cap=profit,
         first_day_yield_pct=yield_pct,
@@ -149,7 +145,6 @@ def _freeze(ipo: Ipo, calendar: TradingCalendar, refund_offset: int, notes: list
             refund = None
     return _Freeze(
         refund_day=refund,
-        refund_from_source=ipo.refund_date is not None,
         refund_basis=_refund_basis(ipo, refund, refund_offset),
         provisional_calendar=refund is not None and calendar.is_provisional(refund),
         freeze_days=days,

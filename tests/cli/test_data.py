@@ -7,27 +7,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reportbot.cli import cli
-from tests.sources.conftest import BROKEN, EM_PATH, KLINE_PATH, SPOT_PATH, Feeds, read
-
-
-def _config(tmp: Path, base: str) -> Path:
-    path = tmp / "config.toml"
-    path.write_text(
-        "[paths]\n"
-        f'database = "{tmp / "db.sqlite3"}"\noutput_dir = "{tmp / "out"}"\nraw_dir = "{tmp / "raw"}"\n'
-        "[sources]\n"
-        f'eastmoney_datacenter_url = "{base}{EM_PATH}"\neastmoney_kline_url = "{base}{KLINE_PATH}"\n'
-        f'eastmoney_spot_url = "{base}{SPOT_PATH}"\n'
-        f'bse_base_url = "{base}"\nretries = 1\nbackoff_s = 0.0\npacing_s = 0.0\npage_size = 3\n',
-        encoding="utf-8",
-    )
-    return path
+from tests.sources.conftest import BROKEN, Feeds, live_config_file, read
 
 
 def test_fetch_shows_progress_on_stderr_and_results_on_stdout(
     tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
 ) -> None:
-    cfg = _config(tmp_path, server[0])
+    cfg = live_config_file(tmp_path, server[0])
     result = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--source", "em_bse50"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "em_bse50: ok, 4 records, 4 inserted, 0 updated"
@@ -41,7 +27,7 @@ def test_fetch_shows_progress_on_stderr_and_results_on_stdout(
 def test_failed_fetch_exits_1_with_one_line_and_status_shows_why(
     tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
 ) -> None:
-    cfg = _config(tmp_path, server[0])
+    cfg = live_config_file(tmp_path, server[0])
     feeds.put("em_bse50", "k", (BROKEN / "em_bse50__other_security.json").read_text(encoding="utf-8"))
     result = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "fetch", "--source", "em_bse50", "-q"])
     assert result.exit_code == 1
@@ -69,7 +55,7 @@ def test_failed_fetch_exits_1_with_one_line_and_status_shows_why(
 
 
 def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, "http://127.0.0.1:9")
+    cfg = live_config_file(tmp_path, "http://127.0.0.1:9")
     result = CliRunner().invoke(cli, ["--config", str(cfg), "data", "fetch", "--quiet"])
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1
@@ -82,7 +68,7 @@ def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> N
 
 def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["--config", str(_config(tmp_path, "http://127.0.0.1:9")), "data", "fetch", "--source", "nope"]
+        cli, ["--config", str(live_config_file(tmp_path, "http://127.0.0.1:9")), "data", "fetch", "--source", "nope"]
     )
     assert result.exit_code == 2
     assert "'nope' is not one of" in result.output

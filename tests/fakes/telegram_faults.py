@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.fakes.http_wire import error_payload, int_or_none
 
-FAILURE_KINDS = ("429", "500", "502", "timeout", "403")
+FAILURE_KINDS = ("429", "500", "502", "timeout", "403", "401")
 SENDS = ("sendMessage", "sendDocument")
 
 
@@ -84,6 +84,8 @@ class Faults:
             return 429, error_payload(429, text, failure.retry_after)
         if failure.kind == "403":
             return 403, error_payload(403, "Forbidden: bot was blocked by the user")
+        if failure.kind == "401":  # the token was revoked while a run was sending
+            return 401, error_payload(401, "Unauthorized")
         code = int(failure.kind)
         return code, error_payload(code, "Internal Server Error" if code == 500 else "Bad Gateway")
 

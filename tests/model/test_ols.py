@@ -33,7 +33,7 @@ def test_fit_recovers_known_coefficients_with_robust_errors() -> None:
         assert value == pytest.approx(TRUE[name], abs=4 * se)
         assert se > 0
     assert fit.params[1] == pytest.approx(1.5, abs=0.02)
-    assert fit.sigma2 == pytest.approx(100.0, rel=0.1)
+    assert fit.r2 == pytest.approx(3825 / 3925, abs=0.01)  # signal variance 1.5² × 40² + 30² × 0.5², noise 10²
 
 
 def _rows(n: int, seed: int) -> list[fx.FactorRow]:

@@ -13,8 +13,8 @@ from reportbot.config import Config
 from reportbot.domain import TZ
 from reportbot.notify.bot import build_application
 from reportbot.notify.settings_input import parse_setting
-from reportbot.pipeline import manage
 from reportbot.pipeline.botservice import BotService
+from reportbot.store import db
 from reportbot.store import subscribers as sub_store
 from tests.conftest import TOKEN, fixed_now
 from tests.fakes import FakeTelegramServer
@@ -196,15 +196,14 @@ def test_unknown_code_has_no_brief(tg_config: Config, store: sqlite3.Connection)
     assert backend.ipo_brief(1, "999999") is None
 
 
-def test_serve_application_uses_the_configured_store(
+def test_the_bot_writes_through_its_backend(
     tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
 ) -> None:
-    """`reportbot serve` passes the backend over the configured database: the bot writes there."""
-
-    service = BotService(tg_config, manage.open_store(tg_config, fixed_now), fixed_now)  # as serve builds it
+    """The bot writes through the backend it is given: another connection to the database sees it."""
+    own = db.connect(tg_config.paths.database)
 
     async def main() -> None:
-        app = build_application(tg_config, service)
+        app = build_application(tg_config, BotService(tg_config, own, fixed_now))
         async with app:
             await app.start()
             assert app.updater is not None
@@ -216,6 +215,7 @@ def test_serve_application_uses_the_configured_store(
                 await app.stop()
 
     asyncio.run(main())
+    own.close()
     found = sub_store.get_subscriber(store, 77)
     assert found is not None and found.active
 

@@ -26,6 +26,7 @@ from reportbot.kinds import Channel
 from reportbot.notify.base import DeliveryResult, Message, Notifier, Outcome
 from reportbot.notify.email import EmailNotifier
 from reportbot.notify.webhooks import WebhookNotifier
+from tests.fakes.smtp import Inbox
 
 PASSWORD = "smtp-Pa55word"
 
@@ -71,28 +72,19 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
 def _authenticate(server: SmtpServer, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
     ok = isinstance(data, LoginPassword) and data.login == b"reportbot" and data.password == PASSWORD.encode()
     return AuthResult(success=ok)
 
 
 @pytest.fixture
-def smtp_server(tls_files: tuple[Path, Path]) -> Iterator[tuple[int, _Inbox]]:
+def smtp_server(tls_files: tuple[Path, Path]) -> Iterator[tuple[int, Inbox]]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
@@ -123,7 +115,7 @@ def _smtp_config(config: Config, port: int, cert: Path) -> Config:
 
 def test_email_with_starttls_auth_and_pdf(
     config: Config,
-    smtp_server: tuple[int, _Inbox],
+    smtp_server: tuple[int, Inbox],
     tls_files: tuple[Path, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -145,7 +137,7 @@ def test_email_with_starttls_auth_and_pdf(
 
 
 def test_email_wrong_password_is_reported_not_raised(
-    config: Config, smtp_server: tuple[int, _Inbox], tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    config: Config, smtp_server: tuple[int, Inbox], tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port, inbox = smtp_server
     monkeypatch.setenv(config.smtp.password_env, "wrong")

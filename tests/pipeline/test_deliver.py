@@ -222,3 +222,17 @@ def test_independent_events_do_not_wait_for_each_other(
             tg_config, store, lambda: datetime(2026, 8, 17, 8, 30, tzinfo=TZ), as_of=morning, event="morning"
         )
     assert summary.sent == 2 and summary.events == ("morning",)
+
+
+def test_a_token_revoked_mid_run_stops_it_and_leaves_the_row_pending(
+    tg_config: Config, tg_server: FakeTelegramServer, store: sqlite3.Connection
+) -> None:
+    """Telegram answered 401: nothing was delivered, so the row is sent by the next run, not listed in doubt."""
+    _subscribe(store, 95)
+    tg_server.inject("401")
+    with pytest.raises(NotifyError, match="the bot token was rejected"):
+        delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
+    [row] = ledger.list_rows(store)
+    assert row.status == "pending"
+    again = delivery.send_alerts(tg_config, store, eve_now, as_of=EVE)
+    assert (again.sent, again.in_doubt) == (1, 0) and len(tg_server.messages_to(95)) == 1

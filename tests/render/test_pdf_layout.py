@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -110,3 +113,34 @@ def test_fork_is_stopped_when_the_normal_layout_is_kept(tmp_path: Path) -> None:
 def test_no_part_file_is_left(tmp_path: Path) -> None:
     render(page(80, 60), tmp_path / "a.pdf", speculate=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+FORKED = """
+import json, logging, sys
+from pathlib import Path
+from reportbot.render import pdf
+from tests.render.test_pdf_layout import page
+
+messages = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        messages.append(record.getMessage())
+logging.getLogger().addHandler(Keep())
+logging.getLogger().setLevel(logging.DEBUG)
+out = Path(sys.argv[1])
+pdf.write_pdf(page(80, 60), out, base_url=out.parent, speculate=True)
+print(json.dumps(messages))
+"""
+
+
+def test_forked_compact_layout_in_a_fresh_single_threaded_process(tmp_path: Path) -> None:
+    """The test process may have other tests' threads (no fork then): a new process has none."""
+    out = tmp_path / "a.pdf"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, str(out)], cwd=root, capture_output=True, text=True, check=True, timeout=120
+    )
+    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any("speculated in process" in m for m in messages)
+    assert sum("colour" in m for m in messages) == 2  # the fork's warning is logged in the parent
+    assert len(pypdf.PdfReader(out).pages) == 2

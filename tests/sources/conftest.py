@@ -218,6 +218,21 @@ def live_config(tmp: Path, base: str) -> Config:
     return dataclasses.replace(config, sources=sources)
 
 
+def live_config_file(tmp: Path, base: str) -> Path:
+    """A config file with paths under ``tmp`` and every source pointed at the local server (for the CLI)."""
+    path = tmp / "config.toml"
+    path.write_text(
+        "[paths]\n"
+        f'database = "{tmp / "db.sqlite3"}"\noutput_dir = "{tmp / "out"}"\nraw_dir = "{tmp / "raw"}"\n'
+        "[sources]\n"
+        f'eastmoney_datacenter_url = "{base}{EM_PATH}"\neastmoney_kline_url = "{base}{KLINE_PATH}"\n'
+        f'eastmoney_spot_url = "{base}{SPOT_PATH}"\n'
+        f'bse_base_url = "{base}"\nretries = 1\nbackoff_s = 0.0\npacing_s = 0.0\npage_size = 3\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture
 def lconfig(tmp_path: Path, server: tuple[str, Feeds]) -> Config:
     """A config pointing at the local server."""

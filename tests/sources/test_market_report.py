@@ -18,9 +18,8 @@ from reportbot.cli import cli
 from reportbot.config import load_config
 from reportbot.summary import bse_market
 from reportbot.tradingcal import calendar_for
-from tests.cli.test_data import _config
 from tests.sources import payloads
-from tests.sources.conftest import Feeds
+from tests.sources.conftest import Feeds, live_config_file
 
 JULY_END, AUGUST_END = date(2026, 7, 31), date(2026, 8, 31)
 
@@ -47,7 +46,7 @@ def _expected_turnover(cfg: Path) -> float:
 def test_fetched_market_statistics_reach_the_monthly_pdf(
     tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
 ) -> None:
-    cfg = _config(tmp_path, server[0])
+    cfg = live_config_file(tmp_path, server[0])
     feeds.spot = list(payloads.spot_pages(JULY_END, 3))  # the July month-end snapshot, fetched that day
     _fetch(cfg, "em_bse_spot")
     feeds.spot = list(payloads.spot_pages(AUGUST_END, 3))

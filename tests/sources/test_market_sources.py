@@ -21,11 +21,10 @@ from reportbot.pipeline import fetch, manage
 from reportbot.sources import em_bse50
 from reportbot.sources.http import RawPage
 from reportbot.store import bse_stats, db, market
-from tests.cli.test_data import _config
 from tests.conftest import fixed_now
 from tests.fixtures.make_broken import EM_EMPTY
 from tests.sources import payloads
-from tests.sources.conftest import DAILY_PATH, GOOD, LISTED_PATH, MARGIN_PATH, NEWSHARE_PATH, Feeds
+from tests.sources.conftest import DAILY_PATH, GOOD, LISTED_PATH, MARGIN_PATH, NEWSHARE_PATH, Feeds, live_config_file
 
 
 @pytest.fixture
@@ -169,7 +168,7 @@ def test_store_refuses_a_bse50_bar_before_the_launch(config: Config) -> None:
 def test_status_lists_every_source_with_success_failure_and_rows(
     tmp_path: Path, server: tuple[str, Feeds], feeds: Feeds
 ) -> None:
-    cfg = _config(tmp_path, server[0])
+    cfg = live_config_file(tmp_path, server[0])
     CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "fetch", "--quiet", "--source", "bse_listed"])
     status = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "status"])
     assert status.exit_code == 0
