@@ -68,9 +68,11 @@ def _print_sources(app: AppContext) -> None:
         click.echo(f"  {s.name}  {s.title}  [sources].{s.config_key} = {s.url}")
         click.echo(f"    上次成功：{success}；当前库中来自该源的记录：{s.rows}；冲突：{s.health.conflicts} 条")
         if bad is not None and (ok is None or bad.finished_at >= ok.finished_at):
-            click.echo(f"    上次失败：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
+            click.echo(f"    上次失败：{bad.finished_at:%Y-%m-%d %H:%M}（获取记录 #{bad.id}）：{bad.error}")
         elif bad is not None:
-            click.echo(f"    上次失败（之后已成功）：{bad.finished_at:%Y-%m-%d %H:%M}：{bad.error}")
+            click.echo(
+                f"    上次失败（之后已成功）：{bad.finished_at:%Y-%m-%d %H:%M}（获取记录 #{bad.id}）：{bad.error}"
+            )
         else:
             click.echo("    上次失败：从未")
     m = manage.market_status(conn)
@@ -130,6 +132,19 @@ def fetch_cmd(app: AppContext, names: tuple[str, ...], since: date | None, quiet
             f"{len(summary.failed)} of {len(summary.outcomes)} sources failed (see `reportbot data status`);"
             f" first: {first.error}",
         )
+
+
+@data.command("replay", context_settings=CONTEXT_SETTINGS)
+@click.argument("source", type=click.Choice(source_names()))
+@click.argument("fetch_id", metavar="FETCH", type=click.IntRange(min=1))
+@pass_app
+def replay_cmd(app: AppContext, source: str, fetch_id: int) -> None:
+    """Parse the raw files kept for fetch FETCH of SOURCE again (numbers: `data status`); writes nothing.
+
+    Prints the number of records they parse to, or fails with the same one-line error as the fetch.
+    """
+    parsed = fetch.replay(app.store(), source, fetch_id)
+    click.echo(f"{source}: fetch {fetch_id} parses to {parsed.rows} records")
 
 
 def _r(pair: tuple[object, object]) -> str:

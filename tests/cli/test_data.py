@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reportbot.cli import cli
-from tests.sources.conftest import BROKEN, Feeds, live_config_file
+from tests.sources.conftest import BROKEN, Feeds, live_config_file, read
 
 
 def test_fetch_shows_progress_on_stderr_and_results_on_stdout(
@@ -42,6 +42,16 @@ def test_failed_fetch_exits_1_with_one_line_and_status_shows_why(
     assert "上次成功：从未" in lines[at + 1]
     assert "上次失败" in lines[at + 2] and "field data.code='899001'" in lines[at + 2]
     assert "北证50 日K 0 天（暂缺）" in status.stdout and "新闻数据点 54 条" in status.stdout
+    fetch_id = lines[at + 2].split("获取记录 #")[1].split("）")[0]
+    replay = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "replay", "em_bse50", fetch_id])
+    assert replay.exit_code == 1  # the kept raw files fail as the fetch did, with the same line
+    assert replay.stderr.strip() == "Error: " + result.stderr.strip().split("first: ")[1]
+    feeds.put("em_bse50", "k", read("em_bse50.json"))
+    ok = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "fetch", "--source", "em_bse50", "-q"])
+    assert ok.exit_code == 0, ok.output
+    later = str(int(fetch_id) + 1)
+    again = CliRunner().invoke(cli, ["--config", str(cfg), "-q", "data", "replay", "em_bse50", later])
+    assert again.exit_code == 0 and again.stdout.strip() == f"em_bse50: fetch {later} parses to 4 records"
 
 
 def test_offline_fetch_then_report_renders_from_stored_data(tmp_path: Path) -> None:
