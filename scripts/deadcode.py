@@ -22,9 +22,6 @@ ADVISORY: tuple[str, ...] = (
     "reportbot/cli/",
     "reportbot/schedule/",
     "reportbot/pipeline/",
-    "reportbot/notify/",
-    "reportbot/store/deliveries.py",
-    "reportbot/store/wirejournal.py",
 )
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _ATTRIBUTE = re.compile(r"\.([A-Za-z_]\w*)")
