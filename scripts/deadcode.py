@@ -3,8 +3,6 @@
 Besides ``scripts/vulture_whitelist.py``, every attribute a Jinja template reads (``{{ row.name }}``) counts
 as used, so a field kept only for a template is not reported while the template reads it. Click commands
 and groups are used by their decorators. Exit status 1 when vulture reports unused code, else 0.
-
-Findings under ``ADVISORY`` are printed but do not fail the check; see the comment there.
 """
 
 from __future__ import annotations
@@ -16,9 +14,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Code whose owners are still removing what vulture names (their branches land separately). Each entry
-# goes when its folder is clean; the list must end empty.
-ADVISORY: tuple[str, ...] = ()
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _ATTRIBUTE = re.compile(r"\.([A-Za-z_]\w*)")
 
@@ -33,7 +28,7 @@ def template_names(directory: Path) -> set[str]:
 
 
 def main() -> int:
-    """Run vulture; print its findings; fail on those outside ``ADVISORY``."""
+    """Run vulture; print its findings; fail on any."""
     with tempfile.TemporaryDirectory() as tmp:
         used = Path(tmp) / "template_names.py"
         used.write_text("".join(f"_.{name}\n" for name in sorted(template_names(ROOT / "templates"))))
@@ -45,14 +40,10 @@ def main() -> int:
         print(done.stdout + done.stderr, file=sys.stderr)
         return 1
     findings = done.stdout.splitlines()
-    advisory = [line for line in findings if line.startswith(ADVISORY)]
-    fatal = [line for line in findings if not line.startswith(ADVISORY)]
-    for line in advisory:
-        print(f"dead code (advisory, owner to resolve): {line}", file=sys.stderr)
-    for line in fatal:
+    for line in findings:
         print(f"dead code: {line}", file=sys.stderr)
-    print(f"deadcode: {len(fatal)} finding(s), {len(advisory)} advisory", file=sys.stderr)
-    return 1 if fatal else 0
+    print(f"deadcode: {len(findings)} finding(s)", file=sys.stderr)
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":
