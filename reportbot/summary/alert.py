@@ -73,10 +73,15 @@ def eve_title(calendar: TradingCalendar, t: date) -> str:
 
 def pe_line(ipo: Ipo) -> str:
     """发行市盈率 vs 行业市盈率 as one phrase."""
-    text = f"发行市盈率 {zhfmt.num(ipo.issue_pe)} 倍，行业市盈率 {zhfmt.num(ipo.industry_pe)} 倍"
+    text = f"发行市盈率 {_times(ipo.issue_pe)}，行业市盈率 {_times(ipo.industry_pe)}"
     if ipo.issue_pe is not None and ipo.industry_pe:
         text += f"（为行业的 {ipo.issue_pe / ipo.industry_pe * 100:.0f}%）"
     return text
+
+
+def _times(value: float | None) -> str:
+    """A multiple with its unit: ``23.5`` → ``23.50 倍``; the unit only after a number (暂缺 alone)."""
+    return zhfmt.MISSING if value is None else f"{zhfmt.num(value)} 倍"
 
 
 # --- Per-subscriber alerts for the four events of an IPO ---
@@ -205,7 +210,8 @@ def format_subscriber_alert(
         if ipo.first_day_return_pct is not None:
             lines.append(f"首日涨幅（实际）：{zhfmt.pct(ipo.first_day_return_pct, 2, signed=True)}")
     else:
-        lines.append(f"预计上市日：{zhfmt.day(ipo.listing_date)}")
+        listing = zhfmt.day(ipo.listing_date) if ipo.listing_date else f"{zhfmt.MISSING}（上市日尚未公告）"
+        lines.append(f"预计上市日：{listing}")
     lines.append("本提醒基于公开数据与统计模型，不构成投资建议。/settings 可修改资金、资金成本与概率阈值。")
     return "\n".join(lines)
 

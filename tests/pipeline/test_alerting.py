@@ -160,11 +160,12 @@ def test_refund_day_never_precedes_the_result_day(config: Config) -> None:
 
 
 def test_absent_values_say_missing(config: Config) -> None:
-    bare = dataclasses.replace(IPO, apply_code=None, industry_pe=None, subscription_cap_shares=None)
+    bare = dataclasses.replace(IPO, apply_code=None, industry_pe=None, subscription_cap_shares=None, listing_date=None)
     terms = alert.alert_terms(bare, calendar_for(config), capital=1e6, annual_rate=0.05)
     text = alert.format_subscriber_alert(terms, None, SETTINGS, event="morning")
     assert "申购代码：暂缺（数据源未提供）" in text
-    assert "行业市盈率 暂缺 倍" in text
+    assert "行业市盈率 暂缺" in text and "暂缺 倍" not in text  # a unit only after a number
+    assert "预计上市日：暂缺（上市日尚未公告）" in text
     assert "申购上限：暂缺；顶格申购需资金：暂缺" in text
     assert "首日涨幅预测：模型预测暂缺（此前已知结果的新股太少" in text
     assert "建议：暂缺" in text
