@@ -24,6 +24,11 @@ def num(value: float | None, digits: int = 2) -> str:
     return f"{value:,.{digits}f}".replace("-", "−")
 
 
+def with_unit(value: float | None, unit: str, digits: int = 2) -> str:
+    """``12.3`` → ``12.30亿元``; missing → 暂缺 alone (a unit only ever follows a number)."""
+    return MISSING if value is None else f"{num(value, digits)}{unit}"
+
+
 def shares(value: float | None) -> str:
     """Format a share count: ``1485000`` → ``148.50万股``."""
     if value is None:

@@ -17,11 +17,6 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 URL_TEXT_MAX = 48  # characters of host + path shown for a link (the full address stays in the PDF link)
 
 
-def with_unit(value: float | None, unit: str, digits: int = 2) -> str:
-    """``12.3`` → ``12.30亿元``; missing → 暂缺 alone (a unit only ever follows a number)."""
-    return zhfmt.MISSING if value is None else f"{zhfmt.num(value, digits)}{unit}"
-
-
 def signed(value: float | None, digits: int = 2) -> str:
     """``139.78`` → ``+139.78`` with a true minus sign; missing → 暂缺."""
     return zhfmt.MISSING if value is None else f"{value:+,.{digits}f}".replace("-", "−")
@@ -57,7 +52,7 @@ def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
         day_week=zhfmt.day_week,
         month_zh=zhfmt.month_zh,
         stamp=zhfmt.stamp,
-        unit=with_unit,
+        unit=zhfmt.with_unit,
         signed=signed,
         short_url=short_url,
     )

@@ -73,15 +73,10 @@ def eve_title(calendar: TradingCalendar, t: date) -> str:
 
 def pe_line(ipo: Ipo) -> str:
     """发行市盈率 vs 行业市盈率 as one phrase."""
-    text = f"发行市盈率 {_times(ipo.issue_pe)}，行业市盈率 {_times(ipo.industry_pe)}"
+    text = f"发行市盈率 {zhfmt.with_unit(ipo.issue_pe, ' 倍')}，行业市盈率 {zhfmt.with_unit(ipo.industry_pe, ' 倍')}"
     if ipo.issue_pe is not None and ipo.industry_pe:
         text += f"（为行业的 {ipo.issue_pe / ipo.industry_pe * 100:.0f}%）"
     return text
-
-
-def _times(value: float | None) -> str:
-    """A multiple with its unit: ``23.5`` → ``23.50 倍``; the unit only after a number (暂缺 alone)."""
-    return zhfmt.MISSING if value is None else f"{zhfmt.num(value)} 倍"
 
 
 # --- Per-subscriber alerts for the four events of an IPO ---
