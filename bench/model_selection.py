@@ -1,8 +1,9 @@
 """How the model was chosen: candidate settings scored on IPOs subscribed up to 2025-06-30 only.
 
 Usage: ``.venv/bin/python bench/model_selection.py [--quick]`` (uses the configured store, loading the
-bundled data on first use). Candidates: the recent-return EWMA weighted by listing days or by calendar
-days, its half-life, the training window (all known outcomes or the latest N) and the PE factor on or
+bundled data on first use). Candidates: the recent-return factor (EWMA of log(1 + r) weighted by
+listing days or by calendar days, or log(1 + calendar-day EWMA of r) — the log of the recent average
+gain), its half-life, the training window (all known outcomes or the latest N) and the PE factor on or
 off; the other factors (log issue price, log expected winning rate, IPOs subscribing in the 10 days up
 to T, 北证50 when its series exists) are always in. Each candidate's walk-forward is scored on the
 development sample (建模样本, T ≤ 2025-06-30) only; the holdout (2025-07-01…2026-09-30) is deliberately
@@ -28,8 +29,9 @@ from reportbot.model import factors as fx
 from reportbot.pipeline import manage, modeling
 
 LISTING_HALFLIVES = (2.0, 4.0, 8.0, 16.0)  # listing days
-CALENDAR_HALFLIVES = (20.0, 30.0, 35.0, 40.0, 45.0, 60.0)  # calendar days
-WINDOWS = (0, 80, 120)
+CALENDAR_HALFLIVES = (20.0, 30.0, 35.0, 40.0, 45.0, 60.0, 75.0, 90.0)  # calendar days
+WINDOWS = (0, 80, 100, 120)
+EWMA_NAMES = {fx.RECENT_EWMA: "listing", fx.RECENT_EWMA_CALENDAR: "calendar", fx.RECENT_MEAN_CALENDAR: "cal-mean"}
 ALWAYS = (fx.BSE50, fx.LOG_PRICE, fx.LOG_WINNING, fx.IPOS_10D)
 BRIER_BEATS_MAX = 0.16
 
@@ -78,12 +80,12 @@ def score(
 def print_table(candidates: list[Candidate]) -> None:
     """The candidates, best MAE ratio first."""
     print("development sample (T <= 2025-06-30), out of sample:")
-    print("EWMA      half-life  window  PE   n    MAE/last3  coverage  min year>=2023  Brier(break)  Brier(>BE)  ok")
+    print("recent    half-life  window  PE   n    MAE/last3  coverage  min year>=2023  Brier(break)  Brier(>BE)  ok")
     for c in sorted(candidates, key=lambda c: c.ratio):
         m = c.metrics
         low = min((v for y, v in m.coverage_by_year if y >= 2023), default=0.0)
         print(
-            f"{'calendar' if c.ewma == fx.RECENT_EWMA_CALENDAR else 'listing ':<9} {c.halflife:>9.0f}"
+            f"{EWMA_NAMES[c.ewma]:<9} {c.halflife:>9.0f}"
             f"  {c.window or 'all':>6}  {'on ' if c.with_pe else 'off'}  {m.n:<4} {c.ratio:>9.3f}"
             f"  {(m.interval_coverage or 0) * 100:>7.1f}%  {low * 100:>13.1f}%"
             f"  {m.brier_break or 0:>12.3f}  {m.brier_beats_breakeven or 0:>10.3f}  {'yes' if c.admissible() else 'no'}"
@@ -97,7 +99,8 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config()
     conn = manage.open_store(config, lambda: datetime.now(TZ))
-    grid = [(fx.RECENT_EWMA, h) for h in LISTING_HALFLIVES] + [(fx.RECENT_EWMA_CALENDAR, h) for h in CALENDAR_HALFLIVES]
+    grid = [(fx.RECENT_EWMA, h) for h in LISTING_HALFLIVES]
+    grid += [(name, h) for name in (fx.RECENT_EWMA_CALENDAR, fx.RECENT_MEAN_CALENDAR) for h in CALENDAR_HALFLIVES]
     candidates = []
     for ewma, halflife in grid:
         for window in WINDOWS:

@@ -6,10 +6,10 @@ strictly before T. The 北证50 factor uses index closes strictly before T. A fa
 
 Same-day listings ("recent IPOs" ties): outcomes are grouped by listing day and a day is never split.
 The listing-day EWMA weights listing days (each day's value is the mean log return of the IPOs that
-listed that day); the calendar-day EWMA weights each IPO by its listing day's age in calendar days, so
-IPOs of one day weigh the same; "the last 3" takes whole listing days, newest first, until at least 3
-IPOs are in; the trailing window orders IPOs of one day by their return. None of this depends on the
-codes.
+listed that day); the calendar-day EWMAs (of log(1 + r), and of r itself, taken as log(1 + mean)) weight
+each IPO by its listing day's age in calendar days, so IPOs of one day weigh the same; "the last 3"
+takes whole listing days, newest first, until at least 3 IPOs are in; the trailing window orders IPOs
+of one day by their return. None of this depends on the codes.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ RECENT_EWMA_CALENDAR = "recent_log_return_ewma_calendar"
 LOG_WINNING = "log_expected_winning_rate"
 IPOS_10D = "ipos_subscribing_10d"
 LOG_PE_RELATIVE = "log_pe_relative"
+RECENT_MEAN_CALENDAR = "recent_return_ewma_calendar_log"
 FACTOR_LABELS.update(
     {
         RECENT_EWMA: "近期新股首日对数收益（按上市日指数加权）",
@@ -55,6 +56,7 @@ FACTOR_LABELS.update(
         LOG_WINNING: "预期中签率（对数）",
         IPOS_10D: "申购日前10天内（含当日）申购的新股数",
         LOG_PE_RELATIVE: "发行市盈率/行业市盈率（对数）",
+        RECENT_MEAN_CALENDAR: "近期新股首日平均涨幅（按距申购日天数指数加权，取对数）",
     }
 )
 RECENT_HALFLIFE_DAYS = 8.0  # listing days
@@ -139,12 +141,24 @@ class OutcomeHistory:
 
     def log_ewma_calendar(self, day: date, halflife_days: float) -> float | None:
         """EWMA of log(1 + r) over IPOs listed before ``day``, weight ½ per ``halflife_days`` of age."""
+        return self._calendar_ewma(day, halflife_days, [math.log1p(r / 100.0) for r in self._returns])
+
+    def log_of_ewma_calendar(self, day: date, halflife_days: float) -> float | None:
+        """log(1 + EWMA of r) with the weights of :meth:`log_ewma_calendar` (the recent average gain).
+
+        The mean of percent returns weighs a few very large first days as they weigh in a subscriber's
+        average gain; the mean of logs damps them.
+        """
+        mean = self._calendar_ewma(day, halflife_days, self._returns)
+        return None if mean is None else math.log1p(mean / 100.0)
+
+    def _calendar_ewma(self, day: date, halflife_days: float, values: Sequence[float]) -> float | None:
+        """EWMA of ``values`` (one per known outcome) over IPOs listed before ``day``; None below 3."""
         end = bisect.bisect_left(self._days, day)
         if end < 3:
             return None
         weights = [0.5 ** ((day - d).days / halflife_days) for d in self._days[:end]]
-        logs = [math.log1p(r / 100.0) for r in self._returns[:end]]
-        mean: float = sum(w * v for w, v in zip(weights, logs, strict=True)) / sum(weights)
+        mean: float = sum(w * v for w, v in zip(weights, values[:end], strict=True)) / sum(weights)
         return mean
 
 
@@ -197,6 +211,7 @@ def factor_rows(
             PE_RELATIVE: pe,
             RECENT_EWMA: history.log_ewma(t, settings.halflife),
             RECENT_EWMA_CALENDAR: history.log_ewma_calendar(t, settings.halflife_calendar),
+            RECENT_MEAN_CALENDAR: history.log_of_ewma_calendar(t, settings.halflife_calendar),
             LOG_WINNING: _log(rates.expected_before(t, settings.winning_rate_lookback)),
             IPOS_10D: float(bisect.bisect_right(t_days, t) - bisect.bisect_left(t_days, t - CROWD_WINDOW)),
             LOG_PE_RELATIVE: _log(pe),

@@ -83,3 +83,23 @@ def test_winning_rate_counts_only_once_published() -> None:
     assert rates.expected_before(date(2026, 1, 6), 5) == 0.5
     assert rates.expected_before(date(2026, 1, 11), 5) == 0.3  # median of 0.5 and 0.1
     assert rates.expected_before(date(2026, 1, 13), 2) == 0.2  # the last two: 0.1 and 0.3
+
+
+def test_recent_average_gain_uses_only_outcomes_listed_before_t(store: sqlite3.Connection) -> None:
+    ipos = ipo_store.list_ipos(store)
+    target = next(i for i in ipos if i.apply_date and i.apply_date.year == 2024)
+    t = target.apply_date
+    assert t is not None
+
+    def value(records: list[Ipo]) -> float | None:
+        row = next(r for r in fx.factor_rows(records) if r.code == target.code)
+        return row.values[fx.RECENT_MEAN_CALENDAR]
+
+    first = value(ipos)
+    assert first is not None
+    on_or_after = {i.code for i in ipos if i.listing_date and i.listing_date >= t}
+    moved = [dataclasses.replace(i, first_day_return_pct=900.0) if i.code in on_or_after else i for i in ipos]
+    assert on_or_after and value(moved) == first
+    known = [i for i in ipos if i.listing_date and i.listing_date < t and i.first_day_return_pct is not None]
+    before = max(known, key=lambda i: (i.listing_date, i.code))
+    assert value(_perturbed(ipos, before.code, 500.0)) != first  # an outcome known before T does count

@@ -57,16 +57,28 @@ def test_renumbering_same_day_listings_changes_no_factor(store: sqlite3.Connecti
     assert {r.recent3 for r in fx.factor_rows(ipos)} == {r.recent3 for r in fx.factor_rows(swapped)}
 
 
+T = date(2026, 3, 1)
+AGED = [
+    _ipo("1", T - timedelta(days=80), 100.0),  # weight 0.25 at half-life 40
+    _ipo("2", T - timedelta(days=40), 300.0),  # weight 0.5
+    _ipo("3", T - timedelta(days=40), 0.0),  # same day: same weight, whatever the code
+    _ipo("4", T, 900.0),  # listed on T: not known before T
+]
+
+
 def test_calendar_ewma_weights_each_ipo_by_its_age_in_calendar_days() -> None:
-    t = date(2026, 3, 1)
-    history = fx.OutcomeHistory(
-        [
-            _ipo("1", t - timedelta(days=80), 100.0),  # weight 0.25 at half-life 40
-            _ipo("2", t - timedelta(days=40), 300.0),  # weight 0.5
-            _ipo("3", t - timedelta(days=40), 0.0),  # same day: same weight, whatever the code
-            _ipo("4", t, 900.0),  # listed on T: not known before T
-        ]
-    )
+    history = fx.OutcomeHistory(AGED)
     expected = (0.25 * math.log(2.0) + 0.5 * math.log(4.0) + 0.5 * math.log(1.0)) / 1.25
-    assert history.log_ewma_calendar(t, 40.0) == pytest.approx(expected)
-    assert history.log_ewma_calendar(t - timedelta(days=40), 40.0) is None  # fewer than 3 known
+    assert history.log_ewma_calendar(T, 40.0) == pytest.approx(expected)
+    assert history.log_ewma_calendar(T - timedelta(days=40), 40.0) is None  # fewer than 3 known
+
+
+def test_log_of_calendar_ewma_averages_percent_returns_with_the_same_weights() -> None:
+    history = fx.OutcomeHistory(AGED)
+    mean_pct = (0.25 * 100.0 + 0.5 * 300.0 + 0.5 * 0.0) / 1.25  # 140 %; the IPO listed on T is not in
+    assert history.log_of_ewma_calendar(T, 40.0) == pytest.approx(math.log(1.0 + mean_pct / 100.0))
+    assert history.log_of_ewma_calendar(T + timedelta(days=1), 40.0) != history.log_of_ewma_calendar(T, 40.0)
+    assert history.log_of_ewma_calendar(T - timedelta(days=40), 40.0) is None  # fewer than 3 known
+    # swapping the codes of the same-day IPOs changes nothing
+    swapped = [dataclasses.replace(i, code={"2": "3", "3": "2"}.get(i.code, i.code)) for i in AGED]
+    assert fx.OutcomeHistory(swapped).log_of_ewma_calendar(T, 40.0) == history.log_of_ewma_calendar(T, 40.0)
