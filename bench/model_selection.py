@@ -12,6 +12,13 @@ not printed here — ``reportbot model evaluate`` reports it for the chosen sett
 Selection rule: among the candidates whose development-sample 80 % coverage is within 75…85 % and at
 least 70 % in every year from 2023, and whose Brier score of P(> break-even) is at most 0.16, the
 lowest MAE ratio to the last-3 baseline wins.
+
+Grid: listing-day half-lives 2…16, calendar-day half-lives 20…90, windows all / 80 / 100 / 120, PE on /
+off (160 candidates). Pick (development sample, 145 IPOs): log of the calendar-day EWMA of r, half-life
+60, window 80, PE on — MAE ratio 0.751, coverage 80.0 % (lowest year from 2023: 75.3 %), Brier P(> break-
+even) 0.155. Runners-up: the same factor at half-life 75 / window 80 / PE off 0.752; half-life 75 / window
+100 scores 0.748 but its 2025 coverage is 60 % (inadmissible). The previous pick (EWMA of log r,
+calendar days, half-life 40, window 80, PE off) scores 0.787.
 """
 
 from __future__ import annotations

@@ -66,18 +66,19 @@ class ModelConfig:
     """First-day-return model settings."""
 
     factors: tuple[str, ...] = (  # chosen on IPOs subscribed up to 2025-06-30 (bench/model_selection.py)
-        "recent_log_return_ewma_calendar",
+        "recent_return_ewma_calendar_log",
         "bse50_5d_return",
         "log_issue_price",
         "log_expected_winning_rate",
         "ipos_subscribing_10d",
+        "log_pe_relative",
     )
     min_train_size: int = 30
     interval_level: float = 0.8
     winning_rate_lookback: int = 5
     industry_min_count: int = 8
     recent_halflife_days: float = 8.0
-    recent_halflife_calendar_days: float = 40.0
+    recent_halflife_calendar_days: float = 60.0
     train_window: int = 80
 
     def __post_init__(self) -> None:

@@ -60,7 +60,7 @@ FACTOR_LABELS.update(
     }
 )
 RECENT_HALFLIFE_DAYS = 8.0  # listing days
-RECENT_HALFLIFE_CALENDAR_DAYS = 40.0  # calendar days; chosen on IPOs subscribed up to 2025-06-30
+RECENT_HALFLIFE_CALENDAR_DAYS = 60.0  # calendar days; chosen on IPOs subscribed up to 2025-06-30
 CROWD_WINDOW = timedelta(days=10)
 # Seed 003 used these, but neither the bundled data nor the live sources carry them.
 UNAVAILABLE: dict[str, str] = {
