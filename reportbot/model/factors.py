@@ -56,7 +56,7 @@ FACTOR_LABELS.update(
         LOG_WINNING: "预期中签率（对数）",
         IPOS_10D: "申购日前10天内（含当日）申购的新股数",
         LOG_PE_RELATIVE: "发行市盈率/行业市盈率（对数）",
-        RECENT_MEAN_CALENDAR: "近期新股首日平均涨幅（按距申购日天数指数加权，取对数）",
+        RECENT_MEAN_CALENDAR: "近期新股首日平均涨幅（按天数指数加权，对数）",
     }
 )
 RECENT_HALFLIFE_DAYS = 8.0  # listing days
