@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportbot.config import Config
 from reportbot.domain import Ipo
@@ -30,6 +30,9 @@ from reportbot.summary import bse_market, market_stats, monthly
 from reportbot.summary import market as market_view
 from reportbot.summary.report import MonthlyReport, build_monthly_report
 from reportbot.tradingcal import TradingCalendar, calendar_for
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 AUTHOR = "reportbot 北交所新股研究"
@@ -157,7 +160,7 @@ def render_monthly_html(
     through fontconfig (the stock set-up the rendering benchmark compares against).
     """
     title = f"北交所新股月报（{report.month_zh}）"
-    env = html.make_environment(config.paths.templates_override)
+    env = _environment(config)
     text = html.render_template(
         env,
         "monthly.html.j2",
@@ -209,7 +212,7 @@ def _brief(
 def render_brief_html(config: Config, brief: brief_view.IpoBrief, font: CjkFont) -> RenderedHtml:
     """Render the brief template for a view model."""
     title = f"新股申购简报：{brief.ipo.name}（{brief.ipo.code}）"
-    env = html.make_environment(config.paths.templates_override)
+    env = _environment(config)
     text = html.render_template(env, "ipo_brief.html.j2", b=brief, title=title, font=_font_context(font))
     return RenderedHtml(text, title, f"bse-ipo-{brief.ipo.code}", config.paths.output_dir)
 
@@ -220,6 +223,11 @@ def render_brief_html(config: Config, brief: brief_view.IpoBrief, font: CjkFont)
 def report_font(config: Config) -> CjkFont:
     """The prepared (subset, TrueType) CJK font, built once and cached in ``[fonts].cache_dir``."""
     return prepare_font(find_cjk_font(config.fonts.cjk_font, config.fonts.family), config.fonts.cache_dir)
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    """The template environment, compiled templates kept in the report cache."""
+    return html.make_environment(config.paths.templates_override, report_cache.cache_dir(config) / "templates")
 
 
 def _font_context(font: CjkFont, font_face: bool = True) -> dict[str, str]:
