@@ -12,7 +12,9 @@ report cache; the prepared font comes from the usual font cache), in one run of 
    and, beside it, all in one process as in the scheduler and the bot) against stock WeasyPrint with the
    system Noto Sans CJK found by fontconfig, under HarfBuzz subsetting (libharfbuzz-subset0) and fontTools
    subsetting (the HarfBuzz library hidden from WeasyPrint in this process);
-4. the PDF's size.
+4. the PDF's size;
+5. for reference (not a target), HTML→PDF of a month whose nearly empty last page is reflowed
+   (``--reflow-month``, default 2025-04): two layouts, forked and in one process.
 
     .venv/bin/python bench/render.py [--month 2026-08] [--runs 3]
 """
@@ -35,7 +37,7 @@ from pathlib import Path
 import weasyprint
 import weasyprint.pdf.fonts as wp_fonts
 
-from reportbot.config import load_config
+from reportbot.config import Config, load_config
 from reportbot.domain import TZ
 from reportbot.kinds import Month
 from reportbot.pipeline import manage
@@ -76,7 +78,8 @@ def median_of(runs: int, once: Callable[[], object]) -> tuple[float, float]:
 
 def stock_pdf(html: str, base: Path) -> bytes:
     """Stock WeasyPrint: the HTML names the system font family, fontconfig finds it."""
-    return weasyprint.HTML(string=html, base_url=str(base), url_fetcher=local_fetcher()).write_pdf()
+    data: bytes = weasyprint.HTML(string=html, base_url=str(base), url_fetcher=local_fetcher()).write_pdf()
+    return data
 
 
 def write_config(tmp: Path, font_cache: Path) -> Path:
@@ -113,9 +116,8 @@ def bench_commands(config_path: Path, month: str, runs: int) -> tuple[float, flo
     return cold, help_s
 
 
-def bench_pdf(config_path: Path, month: str, runs: int) -> None:
-    """HTML→PDF: reportbot's set-up (forked compact layout, and all in one process) against stock WeasyPrint."""
-    config = load_config(config_path, env={})
+def monthly_html(config: Config, month: str) -> tuple[str, str]:
+    """The monthly report's HTML for reportbot (prepared font) and for stock WeasyPrint (system font by name)."""
     conn = manage.open_store(config, fixed_now)
     cal = report_case.trading_calendar(config)
     snap = snapshot.read_month(conn, cal, Month.parse(month))
@@ -127,6 +129,32 @@ def bench_pdf(config_path: Path, month: str, runs: int) -> None:
     stock = report_case.render_monthly_html(
         config, report, CjkFont(font.path, config.fonts.family), charts, font_face=False
     )
+    return ours.html, stock.html
+
+
+def bench_reflow(config: Config, month: str, runs: int) -> None:
+    """For reference: a month whose nearly empty last page is reflowed (the compact layout is a second pass)."""
+    html, _ = monthly_html(config, month)
+    out = Path(tempfile.mkdtemp()) / "reflow.pdf"
+    base = config.paths.output_dir
+    times = {}
+    for speculate in (True, False):
+
+        def once(speculate: bool = speculate) -> Path:
+            return pdf.write_pdf(html, out, base_url=base, speculate=speculate)
+
+        once()
+        times[speculate] = median_of(runs, once)
+    print(
+        f"for reference, {month} (its last page is reflowed: two layouts): {times[True][0]:.3f} s forked,"
+        f" {times[False][0]:.3f} s in one process (not a target)"
+    )
+
+
+def bench_pdf(config_path: Path, month: str, runs: int, reflow_month: str) -> None:
+    """HTML→PDF: reportbot's set-up (forked compact layout, and all in one process) against stock WeasyPrint."""
+    config = load_config(config_path, env={})
+    ours, stock = monthly_html(config, month)
     out = Path(tempfile.mkdtemp()) / "bench.pdf"
     base = config.paths.output_dir
     hb = wp_fonts.harfbuzz_subset
@@ -136,7 +164,7 @@ def bench_pdf(config_path: Path, month: str, runs: int) -> None:
     results = {}
     for label, lib in paths:
         wp_fonts.harfbuzz_subset = lib
-        results[label] = bench_subsetting(label, ours.html, stock.html, base, out, runs)
+        results[label] = bench_subsetting(label, ours, stock, base, out, runs)
     wp_fonts.harfbuzz_subset = hb
     forked, alone, size = results.get("HarfBuzz", results["fontTools"])
     print(f"reportbot HTML→PDF: {forked:.3f} s   target <= {TARGET_PDF_S} s  {verdict(forked <= TARGET_PDF_S)}")
@@ -146,6 +174,8 @@ def bench_pdf(config_path: Path, month: str, runs: int) -> None:
     print(f"PDF size: {size / 1024:.0f} KiB   target <= {TARGET_KIB} KiB  {verdict(size <= TARGET_KIB * 1024)}")
     if hb is None:
         print("(libharfbuzz-subset0 is not installed: only the fontTools path was measured)")
+    if reflow_month:
+        bench_reflow(config, reflow_month, runs)
 
 
 def bench_subsetting(label: str, ours: str, stock: str, base: Path, out: Path, runs: int) -> tuple[float, float, int]:
@@ -177,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--month", default="2026-08")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reflow-month", default="2025-04", help="a month whose last page is reflowed ('': skip)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     start_load = os.getloadavg()[0]
@@ -185,7 +216,7 @@ def main() -> None:
         config_path = write_config(Path(tmp_name), font_cache)
         report_case.report_font(load_config(config_path, env={}))  # prepared once per machine
         bench_commands(config_path, args.month, args.runs)
-        bench_pdf(config_path, args.month, args.runs)
+        bench_pdf(config_path, args.month, args.runs, args.reflow_month)
     one, five, _ = os.getloadavg()
     print(f"machine: {os.cpu_count()} CPUs, load average {one:.1f} (1 min) / {five:.1f} (5 min) at the end of the run")
     print(f"(at the start: {start_load:.1f}; the forked compact layout needs a spare CPU to pay off)")

@@ -126,7 +126,7 @@ def _deadline(view: views.JobView) -> str | None:
     event = deadlines.event_of_job(view.spec.target)
     if event is None:
         return None
-    text = deadlines.DEADLINE_ZH[event]
+    text = deadlines.deadline_zh(event)
     configured = view.spec.trigger.cron_kwargs()
     planned = f"{int(configured.get('hour', '0')):02d}:{int(configured.get('minute', '0')):02d}"
     start = view.next_runs[0].astimezone(TZ).strftime("%H:%M") if view.next_runs else planned

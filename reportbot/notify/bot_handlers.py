@@ -19,7 +19,7 @@ from reportbot import zhfmt
 from reportbot.config import Config
 from reportbot.domain import SubscriberSettings
 from reportbot.notify.base import split_text
-from reportbot.notify.settings_input import FIELDS, PRESETS, describe, parse_setting, with_value
+from reportbot.notify.settings_input import FIELDS, KEYWORDS, PRESETS, USAGE, describe, parse_setting, with_value
 from reportbot.notify.telegram import MAX_MESSAGE_CHARS
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class BotHandlers:
         await reply(update, brief, markup=button)
 
     async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/settings [capital|rate|prob VALUE]: show with buttons, or set directly."""
+        """/settings [资金|成本|概率 VALUE]: show with buttons, or set directly (English field names accepted)."""
         chat = update.effective_chat
         assert chat is not None
         current = self.backend.settings(chat.id)
@@ -161,11 +161,11 @@ class BotHandlers:
             await reply(update, "请先发送 /subscribe 订阅，再修改设置。")
             return
         args = context.args or []
-        if len(args) == 2 and args[0] in FIELDS:
-            await self._apply(update, chat.id, current, args[0], args[1])
+        if len(args) == 2 and args[0] in KEYWORDS:
+            await self._apply(update, chat.id, current, KEYWORDS[args[0]], args[1])
             return
         if args:
-            await reply(update, "用法：/settings，或 /settings capital 500000 | rate 3% | prob 60%")
+            await reply(update, USAGE)
             return
         await reply(update, "当前设置：\n" + describe(current) + "\n\n点按钮修改：", markup=settings_keyboard())
 

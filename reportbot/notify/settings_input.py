@@ -14,6 +14,9 @@ FIELDS = {
     "prob": ("概率阈值", f"请输入超过盈亏平衡的最低概率，例如 60% 或 0.6，范围 0 至 100%。{FRACTION_RULE}。"),
 }
 ECHO_MAX = 20  # characters of the user's input quoted back
+# what a subscriber types after /settings: Chinese words (shown in the help), the field names still accepted
+KEYWORDS = {"资金": "capital", "成本": "rate", "概率": "prob", **{name: name for name in FIELDS}}
+USAGE = "用法：/settings，或 /settings 资金 500000 | 成本 3% | 概率 60%"
 PRESETS = {
     "capital": (100_000.0, 500_000.0, 1_000_000.0, 2_000_000.0),
     "rate": (0.02, 0.03, 0.05, 0.08),

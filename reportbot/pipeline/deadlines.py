@@ -24,12 +24,20 @@ EVENT_DEADLINES: dict[Event, tuple[int, time]] = {
     Event.RESULT: (0, time(15, 0)),
     Event.LISTING: (0, time(9, 30)),
 }
-DEADLINE_ZH: dict[Event, str] = {  # the same deadlines as a reader says them (``schedule list``)
-    Event.EVE: "申购日 09:15 前",
-    Event.MORNING: "申购日 15:00 前",
-    Event.RESULT: "结果日 15:00 前",
-    Event.LISTING: "上市日 09:30 开盘前",
+# the day a deadline falls on and what the time is, as a reader says them (the eve alert's is on T itself)
+DEADLINE_WORDS_ZH: dict[Event, tuple[str, str]] = {
+    Event.EVE: ("申购日", "前"),
+    Event.MORNING: ("申购日", "前"),
+    Event.RESULT: ("结果日", "前"),
+    Event.LISTING: ("上市日", "开盘前"),
 }
+
+
+def deadline_zh(event: Event) -> str:
+    """The deadline of ``event`` alerts in Chinese, its time from :data:`EVENT_DEADLINES` (``schedule list``)."""
+    _, at = EVENT_DEADLINES[event]
+    day, before = DEADLINE_WORDS_ZH[event]
+    return f"{day} {at:%H:%M} {before}"
 
 
 def deadline(event: Event, event_date: date, cal: TradingCalendar) -> datetime | None:

@@ -17,7 +17,7 @@ from reportbot.config import Config
 from reportbot.domain import DatasetInfo, Ipo
 from reportbot.errors import NoDataError
 from reportbot.kinds import Clock, Month, Segment
-from reportbot.sources import bundled, registry
+from reportbot.sources import bundled
 from reportbot.store import bse_stats, db, fetches, market, merge
 from reportbot.store import ipos as ipo_store
 
@@ -146,6 +146,8 @@ class SourceStatus:
 
 def sources_status(config: Config, conn: sqlite3.Connection) -> list[SourceStatus]:
     """Per live source: last success, last failure and why, rows currently from it."""
+    from reportbot.sources import registry  # requests: only where the live sources are listed, not for reports
+
     return [
         SourceStatus(
             name=src.name,

@@ -8,13 +8,13 @@ fails the report says 模型结果暂缺 with the reason), the summary, then ren
 from __future__ import annotations
 
 import base64
+import importlib.util
 import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportbot.config import Config
 from reportbot.domain import Ipo
@@ -30,6 +30,9 @@ from reportbot.summary import bse_market, market_stats, monthly
 from reportbot.summary import market as market_view
 from reportbot.summary.report import MonthlyReport, build_monthly_report
 from reportbot.tradingcal import TradingCalendar, calendar_for
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 AUTHOR = "reportbot 北交所新股研究"
@@ -142,8 +145,8 @@ def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> str:
     def draw() -> str:
         from reportbot.render import charts  # matplotlib: only when the cache has no entry
 
-        png: bytes = charts.CHARTS[name](font, *args)
-        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        image: bytes = charts.CHARTS[name](font, *args)
+        return f"data:{charts.MIME};base64," + base64.b64encode(image).decode("ascii")
 
     return report_cache.cached(config, "chart", report_cache.key_of((name, font, *args), CHART_CODE), draw)
 
@@ -157,7 +160,7 @@ def render_monthly_html(
     through fontconfig (the stock set-up the rendering benchmark compares against).
     """
     title = f"北交所新股月报（{report.month_zh}）"
-    env = html.make_environment(config.paths.templates_override)
+    env = _environment(config)
     text = html.render_template(
         env,
         "monthly.html.j2",
@@ -209,7 +212,7 @@ def _brief(
 def render_brief_html(config: Config, brief: brief_view.IpoBrief, font: CjkFont) -> RenderedHtml:
     """Render the brief template for a view model."""
     title = f"新股申购简报：{brief.ipo.name}（{brief.ipo.code}）"
-    env = html.make_environment(config.paths.templates_override)
+    env = _environment(config)
     text = html.render_template(env, "ipo_brief.html.j2", b=brief, title=title, font=_font_context(font))
     return RenderedHtml(text, title, f"bse-ipo-{brief.ipo.code}", config.paths.output_dir)
 
@@ -220,6 +223,11 @@ def render_brief_html(config: Config, brief: brief_view.IpoBrief, font: CjkFont)
 def report_font(config: Config) -> CjkFont:
     """The prepared (subset, TrueType) CJK font, built once and cached in ``[fonts].cache_dir``."""
     return prepare_font(find_cjk_font(config.fonts.cjk_font, config.fonts.family), config.fonts.cache_dir)
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    """The template environment, compiled templates kept in the report cache."""
+    return html.make_environment(config.paths.templates_override, report_cache.cache_dir(config) / "templates")
 
 
 def _font_context(font: CjkFont, font_face: bool = True) -> dict[str, str]:
@@ -242,12 +250,19 @@ def write(config: Config, page: RenderedHtml, now: Clock, *, write_html: bool = 
 
 
 def trading_calendar(config: Config) -> TradingCalendar:
-    """The exchange calendar, cached on disk per library version and overrides (pandas is slow to import)."""
+    """The exchange calendar, cached on disk per installed library and overrides (pandas is slow to import).
+
+    The installed copy of exchange_calendars is identified by its package file's path, size and mtime:
+    found without importing it, and without importlib.metadata (30 ms to import in a cold process).
+    """
     overrides = config.calendar.overrides_file
+    spec = importlib.util.find_spec("exchange_calendars")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    stat = origin.stat() if origin is not None else None
     parts = (
         config.calendar.exchange,
         overrides.read_bytes() if overrides is not None and overrides.is_file() else b"",
-        metadata.version("exchange_calendars"),
+        (str(origin), stat.st_size, stat.st_mtime_ns) if stat is not None else None,
     )
     key = report_cache.key_of(parts, ("tradingcal.py",))
     return report_cache.cached(config, "calendar", key, lambda: calendar_for(config))

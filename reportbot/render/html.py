@@ -31,13 +31,22 @@ def short_url(url: str) -> str:
     return text if len(text) <= URL_TEXT_MAX else text[: URL_TEXT_MAX - 1] + "…"
 
 
-def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
-    """Templates come from ``override_dir`` first, then the project's ``templates/``."""
+def make_environment(override_dir: Path | None = None, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """Templates come from ``override_dir`` first, then the project's ``templates/``.
+
+    ``bytecode_dir``: where compiled templates are kept between processes (Jinja2 checks each against its
+    source; compiling the three templates costs about 0.1 s in every cold process otherwise).
+    """
     dirs = [d for d in (override_dir, DEFAULT_TEMPLATES) if d is not None]
     if not DEFAULT_TEMPLATES.is_dir():
         raise RenderError(f"templates directory not found: {DEFAULT_TEMPLATES} (install reportbot with pip -e)")
+    bytecode = None
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -71,6 +71,8 @@ def test_subscribe_settings_and_unsubscribe(
         replies["good"] = await _say(server, "3%")
         replies["direct"] = await _say(server, "/settings prob 70%")
         replies["out_of_range"] = await _say(server, "/settings capital 5")
+        replies["usage"] = await _say(server, "/settings 很多")
+        replies["chinese"] = await _say(server, "/settings 资金 80万")
 
     _run(tg_config, store, tg_server, script)
     assert "/subscribe" in replies["start"]
@@ -83,10 +85,12 @@ def test_subscribe_settings_and_unsubscribe(
     assert "无法识别“很多”" in replies["bad"]
     assert "已更新年化资金成本" in replies["good"] and "3.00%" in replies["good"]
     assert "超出范围" in replies["out_of_range"]
+    assert "/settings 资金 500000" in replies["usage"] and "capital" not in replies["usage"]  # no English in a reply
+    assert "已更新申购资金" in replies["chinese"] and "80.00万元" in replies["chinese"]
     found = sub_store.get_subscriber(store, USER)
     assert found is not None and found.active
     assert (found.settings.capital_cny, found.settings.annual_rate, found.settings.min_probability) == (
-        500_000.0,
+        800_000.0,
         0.03,
         0.7,
     )

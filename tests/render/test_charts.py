@@ -1,4 +1,4 @@
-"""Charts: PNG drawn in the shared CJK font with true minus signs, every chart type draws, reproducibly."""
+"""Charts: JPEG drawn in the shared CJK font with true minus signs, every chart type draws, reproducibly."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
             strategy="全部申购", year=2026, subscribed=4, profit_cny=5_000.0, capital_days=1e6, return_on_frozen_pct=0.5
         ),
     ]
-    pngs = {
+    images = {
         "北证50指数日收盘": charts.bse50_chart(font, series, date(2026, 8, 1), date(2026, 8, 31)),
         "北交所新股月度上市数量与首日平均涨幅": charts.monthly_history_chart(
             font, ["2026-07", "2026-08"], [9, 8], [303.8, None]
@@ -40,13 +40,13 @@ def test_every_chart_draws_text_in_the_prepared_font(config: Config) -> None:
         "预测与实际首日涨幅": charts.prediction_scatter_chart(font, [(10.0, -5.0), (80.0, 120.0)], [(80.0, 120.0)]),
         "策略回测累计收益（样本外）": charts.backtest_chart(font, rows),
     }
-    for title, png in pngs.items():
-        image = Image.open(io.BytesIO(png))
-        assert image.format == "PNG" and image.width >= 600, title  # 150 dpi
+    for title, data in images.items():
+        image = Image.open(io.BytesIO(data))
+        assert image.format == "JPEG" and image.width >= 600, title  # 150 dpi, embedded as it is
         assert image.mode == "RGB", title  # no alpha channel for WeasyPrint to split off and re-encode
     assert plt.rcParams["font.family"][0] == fonts.PREPARED_FAMILY  # the report's font
     assert plt.rcParams["axes.unicode_minus"]  # U+2212 on negative ticks
     again = charts.return_distribution_chart(font, [-20.0, 50.0, 120.0], [50.0])
-    assert again == pngs["首日涨幅分布"]  # no timestamp or version: the same data give the same bytes
+    assert again == images["首日涨幅分布"]  # no timestamp or version: the same data give the same bytes
     empty = charts.return_distribution_chart(font, [-20.0, 50.0, 120.0], [])
     assert empty != again  # a month without listings says so instead of a zero legend

@@ -37,6 +37,10 @@ def test_cache_is_reused_and_keyed_on_the_source(config: Config, tmp_path: Path)
     with copy.open("ab") as fh:
         fh.write(b"\0")  # a different source file gets a different cache entry
     assert fonts.prepared_path(fonts.CjkFont(copy, source.family), first.path.parent) != first.path
+    before = fonts.prepared_path(fonts.CjkFont(copy, source.family), first.path.parent)
+    with copy.open("ab") as fh:
+        fh.write(b"\0")  # the same file changed in place gets a new entry too
+    assert fonts.prepared_path(fonts.CjkFont(copy, source.family), first.path.parent) != before
 
 
 def test_unknown_family_is_an_error(tmp_path: Path) -> None:
