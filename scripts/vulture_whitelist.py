@@ -49,3 +49,9 @@ _.upsert_ipos
 
 # A value of a closed vocabulary that the code spells only inside SQL (store/deliveries.py: status = 'sending').
 _.SENDING
+
+# render/pdf.py, in the forked compact layout: tempfile reads its module attribute ``tempdir`` (WeasyPrint's
+# temporary font copy goes to the directory the parent removes), and the parent's font configuration is
+# kept referenced (``inherited``) so that its finaliser never runs in the fork.
+_.tempdir
+_.inherited

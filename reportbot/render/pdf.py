@@ -9,13 +9,23 @@ one, so a reflow costs no extra wall time; the fork is stopped as soon as the no
 fine. It runs at a lower priority and only while the load average leaves a CPU spare, so on a busy
 machine it does not slow the common case (no reflow). Elsewhere (threads running, as in the scheduler or
 the bot; one CPU; a busy machine) the compact pass follows the normal one. Both ways choose the same
-layout; the fork's WeasyPrint warnings are logged in this process.
+layout; the fork's WeasyPrint warnings are logged in this process. The fork writes its temporary files
+(WeasyPrint's copy of an ``@font-face`` font, 2.2 MB) into a directory this process removes, even when
+the fork is killed.
+
+Each thread keeps one WeasyPrint font configuration for all its documents: creating one loads
+fontconfig's configuration and font list (about 0.1 s a document), and WeasyPrint adds a given
+``@font-face`` font to it once. Per thread because Pango font maps are not thread-safe; it is dropped at
+exit, which removes WeasyPrint's copy of the font.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from reportbot.errors import RenderError
@@ -75,8 +86,21 @@ def last_page_fill(doc: weasyprint.Document) -> float:
     return fill
 
 
+_FONTS = threading.local()
+atexit.register(lambda: vars(_FONTS).clear())  # the main thread's configuration: its font copy goes
+
+
+def _font_config() -> FontConfiguration:
+    """This thread's font configuration, kept between documents (see the module docstring)."""
+    config: FontConfiguration | None = getattr(_FONTS, "config", None)
+    if config is None:
+        config = _FONTS.config = FontConfiguration()
+    return config
+
+
 def _render(html: str, base_url: str) -> weasyprint.Document:
-    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_fetcher()).render()
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_fetcher())
+    return document.render(font_config=_font_config())
 
 
 def _write(doc: weasyprint.Document, metadata: Metadata) -> bytes:
@@ -86,10 +110,23 @@ def _write(doc: weasyprint.Document, metadata: Metadata) -> bytes:
     return data
 
 
+LOADAVG = Path("/proc/loadavg")
+
+
 def _spare_cpu() -> bool:
-    """More than one CPU and a 1-minute load average that leaves one of them free."""
-    cpus = os.cpu_count() or 1
-    return cpus > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+    """More than one CPU and one of them idle now.
+
+    On Linux from the tasks runnable at this moment (``/proc/loadavg``, this process included); the
+    1-minute load average lags by a minute, long enough to fork onto a CPU another job already uses.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        running = int(LOADAVG.read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+    return running < cpus
 
 
 def _pdf_bytes(html: str, base_url: str, metadata: Metadata, speculate: bool | None) -> bytes:
@@ -149,9 +186,13 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _lay_out_compact(conn: Connection, html: str, base_url: str, metadata: Metadata) -> None:
+def _lay_out_compact(conn: Connection, html: str, base_url: str, metadata: Metadata, scratch: str) -> None:
     """Body of the forked process: WeasyPrint's warnings are collected and sent back, not printed here."""
     os.nice(10)  # the normal layout in the parent comes first
+    tempfile.tempdir = scratch  # removed by the parent: a killed fork leaves nothing behind
+    # a configuration of its own (its font copy in the scratch directory); the parent's is kept aside, not
+    # dropped: dropping it would delete the parent's font copy
+    _FONTS.inherited = vars(_FONTS).pop("config", None)
     collect = _Collect()
     wp_log = logging.getLogger("weasyprint")
     wp_log.handlers, wp_log.propagate = [collect], False
@@ -167,8 +208,8 @@ def _lay_out_compact(conn: Connection, html: str, base_url: str, metadata: Metad
 class _Speculation:
     """The compact layout running in a forked process (``start`` returns None where forking is unsafe)."""
 
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
-        self._process, self._conn = process, conn
+    def __init__(self, process: BaseProcess, conn: Connection, scratch: str) -> None:
+        self._process, self._conn, self._scratch = process, conn, scratch
         self._stopped = False
 
     @classmethod
@@ -180,11 +221,12 @@ class _Speculation:
 
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_lay_out_compact, args=(send, html, base_url, metadata), daemon=True)
+        scratch = tempfile.mkdtemp(prefix="reportbot-compact-")
+        process = ctx.Process(target=_lay_out_compact, args=(send, html, base_url, metadata, scratch), daemon=True)
         process.start()
         send.close()
         log.debug("compact layout speculated in process %s", process.pid)
-        return cls(process, receive)
+        return cls(process, receive, scratch)
 
     def outcome(self) -> _Outcome | None:
         """Wait for the fork's result; its WeasyPrint warnings are logged here. None when it died."""
@@ -208,3 +250,4 @@ class _Speculation:
         self._process.kill()
         self._process.join()
         self._process.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)

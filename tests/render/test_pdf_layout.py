@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import subprocess
 import sys
 import threading
@@ -13,6 +14,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from reportbot.config import Config
+from reportbot.pipeline import report as report_case
 from reportbot.render import pdf
 
 # Blocks whose one line sits at their bottom: 7 blocks of 80 mm make 3 pages (3 + 3 + 1, the last page
@@ -144,3 +147,35 @@ def test_forked_compact_layout_in_a_fresh_single_threaded_process(tmp_path: Path
     assert any("speculated in process" in m for m in messages)
     assert sum("colour" in m for m in messages) == 2  # the fork's warning is logged in the parent
     assert len(pypdf.PdfReader(out).pages) == 2
+
+
+TEMP_FILES = """
+import sys
+from pathlib import Path
+from reportbot.render import pdf
+from tests.render.test_pdf_layout import page
+
+font, out = Path(sys.argv[1]), Path(sys.argv[2])
+face = f'@font-face {{ font-family: "T"; src: url("{font.as_uri()}"); }} body {{ font-family: "T"; }}'
+for blocks in (7, 8):  # the fork's layout is used, then the fork is stopped
+    pdf.write_pdf(page(80, 60, blocks).replace("<style>", "<style>" + face), out, base_url=out.parent, speculate=True)
+"""
+
+
+def test_no_temporary_font_copy_is_left_behind(session_config: Config, tmp_path: Path) -> None:
+    """WeasyPrint copies an @font-face font into a temporary directory; a killed fork used to leave it."""
+    font = report_case.report_font(session_config).path
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    subprocess.run(
+        [sys.executable, "-c", TEMP_FILES, str(font), str(tmp_path / "a.pdf")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert sorted(p.name for p in scratch.iterdir()) == []
