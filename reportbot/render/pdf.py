@@ -3,12 +3,12 @@
 A document whose last page would be nearly empty is laid out once more with ``class="compact"`` on the
 root element (the stylesheet tightens the type there); the compact layout is kept when it saves a page.
 
-The compact layout is speculative where that is safe: with more than one CPU and no other thread in the
-process, a forked process lays out (and writes) the compact variant while this process lays out the normal
-one, so a reflow costs no extra wall time; the fork is stopped as soon as the normal layout turns out
-fine. It runs at a lower priority and only while the load average leaves a CPU spare, so on a busy
-machine it does not slow the common case (no reflow). Elsewhere (threads running, as in the scheduler or
-the bot; one CPU; a busy machine) the compact pass follows the normal one. Both ways choose the same
+The compact layout is speculative where that is safe and pays: with at least three CPUs, one of them idle,
+and no other thread in the process, a forked process lays out (and writes) the compact variant while this
+process lays out the normal one, so a reflow costs no extra wall time; the fork is stopped as soon as the
+normal layout turns out fine. It runs at a lower priority; on two CPUs it still slowed the common case
+(no reflow) measurably (see :data:`SPECULATE_MIN_CPUS`). Elsewhere (threads running, as in the scheduler
+or the bot; fewer CPUs; none idle) the compact pass follows the normal one. Both ways choose the same
 layout; the fork's WeasyPrint warnings are logged in this process. The fork writes its temporary files
 (WeasyPrint's copy of an ``@font-face`` font, 2.2 MB) into a directory this process removes, even when
 the fork is killed.
@@ -113,14 +113,19 @@ def _write(doc: weasyprint.Document, metadata: Metadata) -> bytes:
 LOADAVG = Path("/proc/loadavg")
 
 
+SPECULATE_MIN_CPUS = 3  # with 2 the fork slowed the common case (no reflow): 1.00 s against 0.85 s
+
+
 def _spare_cpu() -> bool:
-    """More than one CPU and one of them idle now.
+    """At least :data:`SPECULATE_MIN_CPUS` CPUs and one of them idle now.
 
     On Linux from the tasks runnable at this moment (``/proc/loadavg``, this process included); the
-    1-minute load average lags by a minute, long enough to fork onto a CPU another job already uses.
+    1-minute load average lags by a minute, long enough to fork onto a CPU another job already uses. On
+    a 2-CPU machine the fork's layout and its copy-on-write page faults slowed this process's own layout
+    more than the reflow saves on average, so the compact pass follows the normal one there.
     """
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if cpus < 2:
+    if cpus < SPECULATE_MIN_CPUS:
         return False
     try:
         running = int(LOADAVG.read_text().split()[3].split("/")[0])
