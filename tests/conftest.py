@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated config (tmp paths), a store loaded with the bundled data, a fixed clock."""
+"""Shared fixtures: an isolated config, a store with the bundled data, a fixed clock, a made-up prediction."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from reportbot.config import Config, PathsConfig, load_config
-from reportbot.domain import TZ
+from reportbot.domain import ADVICE_SUBSCRIBE, TZ, Prediction
 from reportbot.pipeline import manage
 from tests.fakes import FakeTelegramServer
 
@@ -96,3 +96,23 @@ def tg_config(config: Config, tg_server: FakeTelegramServer, monkeypatch: pytest
         admin_chat_ids=(901, 902),
     )
     return dataclasses.replace(config, telegram=telegram)
+
+
+def synthetic_prediction(code: str, apply_day: date, predicted: float, advice: str = ADVICE_SUBSCRIBE) -> Prediction:
+    """A made-up prediction (test data only)."""
+    return Prediction(
+        code=code,
+        apply_date=apply_day,
+        predicted_return_pct=predicted,
+        interval_low_pct=predicted - 60,
+        interval_high_pct=predicted + 60,
+        interval_level=0.8,
+        p_break_issue=0.07,
+        freeze_days=2,
+        expected_winning_rate_pct=0.03,
+        breakeven_return_pct=91.3,
+        p_beats_breakeven=0.66,
+        expected_profit_per_10k=4.2,
+        advice=advice,
+        train_size=180,
+    )

@@ -15,6 +15,7 @@ from reportbot.notify.telegram import MAX_MESSAGE_CHARS
 from reportbot.pipeline.alerting import AlertComposer
 from reportbot.summary import alert
 from reportbot.tradingcal import calendar_for
+from tests.conftest import synthetic_prediction
 
 IPO = Ipo(
     code="920999",
@@ -30,51 +31,41 @@ IPO = Ipo(
     online_winning_rate_pct=0.05,
 )
 SETTINGS = SubscriberSettings(capital_cny=1_000_000.0, annual_rate=0.04, min_probability=0.6)
-PREDICTION = Prediction(
-    code="920999",
-    apply_date=date(2026, 8, 17),
-    predicted_return_pct=85.0,
+
+
+def _lots(shares: int, cash: float, *, at_cap: bool, by_proportion: int, p_extra_low: float) -> LotOutlook:
+    """A made-up allocation at an estimated 配售比例 of 0.04 %."""
+    return LotOutlook(
+        shares=shares,
+        cash=cash,
+        at_cap=at_cap,
+        ratio=0.0004,
+        ratio_published=False,
+        by_proportion=by_proportion,
+        p_extra_low=p_extra_low,
+        p_extra_high=1.0,
+        basis="测试依据",
+        capital_for_one_lot=2_500_000.0,
+        cash_for_cap=5_000_000.0,
+    )
+
+
+PREDICTION = dataclasses.replace(
+    synthetic_prediction("920999", date(2026, 8, 17), 85.0, advice="回避"),
     interval_low_pct=20.0,
     interval_high_pct=150.0,
-    interval_level=0.8,
     p_break_issue=0.05,
-    freeze_days=2,
     expected_winning_rate_pct=0.04,
     breakeven_return_pct=54.8,
-    p_beats_breakeven=0.66,
     expected_profit_per_10k=1.23,
-    advice="回避",
     train_size=120,
-    allocation=LotOutlook(
-        shares=100_000,
-        cash=1_000_000.0,
-        at_cap=False,
-        ratio=0.0004,
-        ratio_published=False,
-        by_proportion=0,
-        p_extra_low=0.0,
-        p_extra_high=1.0,
-        basis="测试依据",
-        capital_for_one_lot=2_500_000.0,
-        cash_for_cap=5_000_000.0,
-    ),
+    allocation=_lots(100_000, 1_000_000.0, at_cap=False, by_proportion=0, p_extra_low=0.0),
     expected_profit_cny=-219.18,
-    cap_allocation=LotOutlook(
-        shares=500_000,
-        cash=5_000_000.0,
-        at_cap=True,
-        ratio=0.0004,
-        ratio_published=False,
-        by_proportion=2,
-        p_extra_low=0.3,
-        p_extra_high=1.0,
-        basis="测试依据",
-        capital_for_one_lot=2_500_000.0,
-        cash_for_cap=5_000_000.0,
-    ),
+    cap_allocation=_lots(500_000, 5_000_000.0, at_cap=True, by_proportion=2, p_extra_low=0.3),
     cap_expected_profit_cny=850.0,
     cap_advice="申购",
 )
+
 WITH_LOTS = dataclasses.replace(
     PREDICTION,
     allocation=dataclasses.replace(PREDICTION.cap_allocation, at_cap=False, shares=300_000, cash=3e6, p_extra_low=0.0),  # type: ignore[arg-type]

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 
 from reportbot.domain import (
     ADVICE_CAUTION,
-    ADVICE_SUBSCRIBE,
     BacktestRow,
     Evaluation,
     Ipo,
     MetricSet,
     ModelReport,
-    Prediction,
 )
+from tests.conftest import synthetic_prediction
 
 
 class _Collect(logging.Handler):
@@ -37,26 +35,6 @@ def weasyprint_warnings() -> Iterator[list[logging.LogRecord]]:
     logger.addHandler(handler)
     yield handler.records
     logger.removeHandler(handler)
-
-
-def synthetic_prediction(code: str, apply_day: date, predicted: float, advice: str = ADVICE_SUBSCRIBE) -> Prediction:
-    """A made-up prediction (test data only)."""
-    return Prediction(
-        code=code,
-        apply_date=apply_day,
-        predicted_return_pct=predicted,
-        interval_low_pct=predicted - 60,
-        interval_high_pct=predicted + 60,
-        interval_level=0.8,
-        p_break_issue=0.07,
-        freeze_days=2,
-        expected_winning_rate_pct=0.03,
-        breakeven_return_pct=91.3,
-        p_beats_breakeven=0.66,
-        expected_profit_per_10k=4.2,
-        advice=advice,
-        train_size=180,
-    )
 
 
 def synthetic_model_report(ipos: list[Ipo]) -> ModelReport:

@@ -15,8 +15,8 @@ from reportbot.model.defaults import default_settings
 from reportbot.pipeline import report as report_case
 from reportbot.store import ipos as ipo_store
 from reportbot.summary import brief, market, report
-from tests.conftest import fixed_now
-from tests.render.conftest import synthetic_model_report, synthetic_prediction
+from tests.conftest import fixed_now, synthetic_prediction
+from tests.render.conftest import synthetic_model_report
 
 SECTIONS = (
     "一、简要部分",
