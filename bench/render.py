@@ -1,6 +1,6 @@
 """Benchmark of the monthly report: cold command wall time, HTML→PDF against stock WeasyPrint, PDF size, --help.
 
-Everything runs on the bundled data in a fresh temporary directory (its own config, database, output and
+The first line names the interpreter (see ``bench/interpreters.py``). Everything runs on the bundled data in a fresh temporary directory (its own config, database, output and
 report cache; the prepared font comes from the usual font cache), in one run of this script:
 
 1. ``reportbot report monthly --month MONTH`` in a new process: the first run (empty database and report
@@ -10,8 +10,9 @@ report cache; the prepared font comes from the usual font cache), in one run of 
 3. HTML→PDF of the same monthly HTML in this process (median of RUNS after a warm-up): reportbot's way
    (prepared font, ``reportbot.render.pdf.write_pdf`` as a command calls it: the compact reflow forked
    only with at least 3 CPUs, one idle, and beside it with the fork forced) against stock WeasyPrint with the
-   system Noto Sans CJK found by fontconfig, under HarfBuzz subsetting (libharfbuzz-subset0) and fontTools
-   subsetting (the HarfBuzz library hidden from WeasyPrint in this process);
+   system Noto Sans CJK found by fontconfig and the charts as image files beside the HTML, under HarfBuzz
+   subsetting (libharfbuzz-subset0) and fontTools subsetting (the HarfBuzz library hidden from WeasyPrint
+   in this process);
 4. the PDF's size;
 5. for reference (not a target), HTML→PDF of a month whose nearly empty last page is reflowed
    (``--reflow-month``, default 2025-04): two layouts, forked and in one process.
