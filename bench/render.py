@@ -1,7 +1,8 @@
 """Benchmark of the monthly report: cold command wall time, HTML→PDF against stock WeasyPrint, PDF size, --help.
 
-The first line names the interpreter (see ``bench/interpreters.py``). Everything runs on the bundled data in a fresh temporary directory (its own config, database, output and
-report cache; the prepared font comes from the usual font cache), in one run of this script:
+Everything runs on the bundled data in a fresh temporary directory (its own config, database, output and
+report cache; the prepared font comes from the usual font cache), in one run of this script; the first
+line names the interpreter (see ``bench/interpreters.py``):
 
 1. ``reportbot report monthly --month MONTH`` in a new process: the first run (empty database and report
    cache: it loads the data, fits the walk-forward model, draws the charts) and then the median of RUNS
