@@ -11,7 +11,7 @@ import importlib.util
 import logging
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from reportbot.render.fonts import FALLBACK_FAMILY, CjkFont, find_cjk_font, prep
 from reportbot.store import cache as report_cache
 from reportbot.store import snapshot
 from reportbot.summary import brief as brief_view
-from reportbot.summary import bse_market, market_stats, monthly
+from reportbot.summary import bse_market, comparables, market_stats, monthly
 from reportbot.summary import market as market_view
 from reportbot.summary.report import MonthlyReport, build_monthly_report
 from reportbot.tradingcal import TradingCalendar, calendar_for
@@ -195,6 +195,7 @@ def render_ipo_brief(
     ipo = base.find(code)
     cal = trading_calendar(config)
     brief = _brief(config, cal, now, ipo, CachedModel(config, base, cal, None), base.data_as_of)
+    brief = replace(brief, comparables=comparables.recent_listings(base.ipos, ipo.apply_date))
     return write(config, render_brief_html(config, brief, report_font(config)), now, write_html=write_html)
 
 

@@ -17,6 +17,7 @@ from reportbot.domain import Ipo, LotOutlook, Prediction, SubscriberSettings
 from reportbot.errors import ModelError
 from reportbot.model.allocation import LOT, lots_by_proportion
 from reportbot.model.subscription import breakeven_return, cash_at_cap, freeze_cost, freeze_days, refund_day
+from reportbot.summary.comparables import Comparables
 from reportbot.tradingcal import TradingCalendar
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class IpoBrief:
     prediction_reason: str
     notes: list[str]
     lots: BriefLots | None = None
+    comparables: Comparables | None = None  # recent listings before T (the brief alone; not the monthly's rows)
     data_as_of: date | None
     generated_at: datetime
 

@@ -120,6 +120,7 @@ def test_ipo_brief(ipo_brief: tuple[Path, str]) -> None:
     assert zhfmt.cny(11.13 * 1_615_900) in flat  # cap × issue price
     assert "161.59万股" in flat and "0.0279%" in flat
     assert "预测首日涨幅" in flat and "建议" in flat
+    assert "五、申购日前最近上市的新股（对照）" in flat  # the recent listings before T
 
 
 def test_report_ipo_command(tmp_path: Path) -> None:
