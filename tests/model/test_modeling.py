@@ -157,6 +157,8 @@ def test_cli_evaluate_text_and_explain(cli_config: Path) -> None:
         "常数项",
         "未使用的因子",
         "北证50",
+        "近3只新股首日涨幅均值（对数，固定权重合并）",
+        "固定权重，无标准误",
     ):
         assert text in out
 
