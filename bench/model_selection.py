@@ -39,7 +39,8 @@ industry dummies with "unknown" a category of its own (at least 5…16 rows) 0.7
 0.746 or reciprocal 0.753. The log of the crowding count (IPOs subscribing in the 10 days up to T), run
 through the whole grid, is picked at half-life 60 / window 100 / PE off with 0.749, but fails a target on
 all data that the development sample cannot check (the cap subscriber's backtest, 2026 only: advice
-1.37 %/yr vs the naive rule's 1.50 %), so it was not kept.
+1.37 %/yr vs the naive rule's 1.50 %), so it was not kept. On top of the pooled pick (0.7501): a
+Thursday/Friday subscription day (the longer freeze, seed 003) as a 0/1 factor 0.755.
 """
 
 from __future__ import annotations

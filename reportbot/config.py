@@ -83,11 +83,9 @@ class ModelConfig:
     recent3_weight: float = 0.075
 
     def __post_init__(self) -> None:
-        """Reject a half-life that is not positive (the EWMA would be undefined) or a weight outside [0, 1)."""
+        """Reject a half-life that is not positive (the EWMA would be undefined)."""
         if not self.recent_halflife_days > 0:
             raise ConfigError(f"[model].recent_halflife_days: must be > 0, got {self.recent_halflife_days!r}")
-        if not 0.0 <= self.recent3_weight < 1.0:
-            raise ConfigError(f"[model].recent3_weight: must be in [0, 1), got {self.recent3_weight!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

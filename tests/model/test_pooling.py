@@ -7,8 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from reportbot.config import ModelConfig
-from reportbot.errors import ConfigError
 from reportbot.model import factors as fx
 from reportbot.model import walkforward as wf
 from reportbot.model.ols import contributions
@@ -58,9 +56,3 @@ def test_without_a_last3_mean_the_fit_stands_alone() -> None:
 def test_training_note_names_the_weight() -> None:
     assert "7.5%" in wf.ModelSpec(factors=(), train_window=80, recent3_weight=0.075).training_note
     assert "权重" not in wf.ModelSpec(factors=(), train_window=80).training_note
-
-
-@pytest.mark.parametrize("weight", [-0.1, 1.0, 1.5])
-def test_weight_outside_zero_one_is_a_config_error(weight: float) -> None:
-    with pytest.raises(ConfigError, match=r"\[model\]\.recent3_weight"):
-        ModelConfig(recent3_weight=weight)
