@@ -209,9 +209,9 @@ def explain_lines(ex: Explanation, settings: SubscriberSettings) -> list[str]:
     contrib = dict(p.contributions)
     width = max((display_width(c[0]) for c in ex.coefficients), default=0)
     for label, coef, se, pvalue in ex.coefficients:
-        test = "（固定权重，无标准误）" if math.isnan(pvalue) else f"  标准误 {se:>8.4f}  p={pvalue:.3f}"
+        inference = "（固定权重，无标准误）" if math.isnan(pvalue) else f"  标准误 {se:>8.4f}  p={pvalue:.3f}"
         lines.append(
-            f"  {pad_display(label, width)} 贡献 {contrib.get(label, 0.0) + 0.0:>9.4f}  系数 {coef:>9.4f}{test}"
+            f"  {pad_display(label, width)} 贡献 {contrib.get(label, 0.0) + 0.0:>9.4f}  系数 {coef:>9.4f}{inference}"
         )
     lines.append("未使用的因子：" + ("无" if not p.dropped_factors else ""))
     lines += [f"  {d}" for d in p.dropped_factors]
