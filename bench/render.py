@@ -1,7 +1,8 @@
 """Benchmark of the monthly report: cold command wall time, HTML→PDF against stock WeasyPrint, PDF size, --help.
 
 Everything runs on the bundled data in a fresh temporary directory (its own config, database, output and
-report cache; the prepared font comes from the usual font cache), in one run of this script:
+report cache; the prepared font comes from the usual font cache), in one run of this script; the first
+line names the interpreter (see ``bench/interpreters.py``):
 
 1. ``reportbot report monthly --month MONTH`` in a new process: the first run (empty database and report
    cache: it loads the data, fits the walk-forward model, draws the charts) and then the median of RUNS
@@ -10,8 +11,9 @@ report cache; the prepared font comes from the usual font cache), in one run of 
 3. HTML→PDF of the same monthly HTML in this process (median of RUNS after a warm-up): reportbot's way
    (prepared font, ``reportbot.render.pdf.write_pdf`` as a command calls it: the compact reflow forked
    only with at least 3 CPUs, one idle, and beside it with the fork forced) against stock WeasyPrint with the
-   system Noto Sans CJK found by fontconfig, under HarfBuzz subsetting (libharfbuzz-subset0) and fontTools
-   subsetting (the HarfBuzz library hidden from WeasyPrint in this process);
+   system Noto Sans CJK found by fontconfig and the charts as image files beside the HTML, under HarfBuzz
+   subsetting (libharfbuzz-subset0) and fontTools subsetting (the HarfBuzz library hidden from WeasyPrint
+   in this process);
 4. the PDF's size;
 5. for reference (not a target), HTML→PDF of a month whose nearly empty last page is reflowed
    (``--reflow-month``, default 2025-04): two layouts, forked and in one process.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -44,7 +47,6 @@ from reportbot.pipeline import manage
 from reportbot.pipeline import report as report_case
 from reportbot.render import pdf
 from reportbot.render.fonts import CjkFont
-from reportbot.render.pdf import local_fetcher
 from reportbot.store import snapshot
 
 TARGET_COLD_S = 3.0
@@ -77,9 +79,19 @@ def median_of(runs: int, once: Callable[[], object]) -> tuple[float, float]:
 
 
 def stock_pdf(html: str, base: Path) -> bytes:
-    """Stock WeasyPrint: the HTML names the system font family, fontconfig finds it."""
-    data: bytes = weasyprint.HTML(string=html, base_url=str(base), url_fetcher=local_fetcher()).write_pdf()
+    """Stock WeasyPrint: the HTML names the system font family, fontconfig finds it; charts are files."""
+    data: bytes = weasyprint.HTML(string=html, base_url=str(base)).write_pdf()
     return data
+
+
+def stock_html(page: report_case.RenderedHtml, base: Path) -> str:
+    """``page`` as a stock set-up has it: each chart an image file beside the HTML, named by its file name."""
+    text = page.html
+    for url, image in page.images.items():
+        name = url.rpartition(":")[2] + ".jpg"
+        (base / name).write_bytes(image)
+        text = text.replace(f'"{url}"', f'"{name}"')
+    return text
 
 
 def write_config(tmp: Path, font_cache: Path) -> Path:
@@ -116,7 +128,7 @@ def bench_commands(config_path: Path, month: str, runs: int) -> tuple[float, flo
     return cold, help_s
 
 
-def monthly_html(config: Config, month: str) -> tuple[str, str]:
+def monthly_html(config: Config, month: str) -> tuple[report_case.RenderedHtml, str]:
     """The monthly report's HTML for reportbot (prepared font) and for stock WeasyPrint (system font by name)."""
     conn = manage.open_store(config, fixed_now)
     cal = report_case.trading_calendar(config)
@@ -129,19 +141,19 @@ def monthly_html(config: Config, month: str) -> tuple[str, str]:
     stock = report_case.render_monthly_html(
         config, report, CjkFont(font.path, config.fonts.family), charts, font_face=False
     )
-    return ours.html, stock.html
+    config.paths.output_dir.mkdir(parents=True, exist_ok=True)
+    return ours, stock_html(stock, config.paths.output_dir)
 
 
 def bench_reflow(config: Config, month: str, runs: int) -> None:
     """For reference: a month whose nearly empty last page is reflowed (the compact layout is a second pass)."""
-    html, _ = monthly_html(config, month)
+    page, _ = monthly_html(config, month)
     out = Path(tempfile.mkdtemp()) / "reflow.pdf"
-    base = config.paths.output_dir
     times = {}
     for speculate in (True, False):
 
         def once(speculate: bool | None = speculate) -> Path:
-            return pdf.write_pdf(html, out, base_url=base, speculate=speculate)
+            return pdf.write_pdf(page.html, out, base_url=page.base_url, images=page.images, speculate=speculate)
 
         once()
         times[speculate] = median_of(runs, once)
@@ -181,11 +193,13 @@ def bench_pdf(config_path: Path, month: str, runs: int, reflow_month: str) -> No
         bench_reflow(config, reflow_month, runs)
 
 
-def bench_subsetting(label: str, ours: str, stock: str, base: Path, out: Path, runs: int) -> tuple[float, float, int]:
+def bench_subsetting(
+    label: str, ours: report_case.RenderedHtml, stock: str, base: Path, out: Path, runs: int
+) -> tuple[float, float, int]:
     """One subsetting path: reportbot as a command runs it and with the fork forced, stock WeasyPrint."""
 
     def our_pdf(speculate: bool | None) -> Callable[[], Path]:
-        return lambda: pdf.write_pdf(ours, out, base_url=base, speculate=speculate)
+        return lambda: pdf.write_pdf(ours.html, out, base_url=base, images=ours.images, speculate=speculate)
 
     times = {}
     for speculate in (None, True):
@@ -214,6 +228,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     start_load = os.getloadavg()[0]
+    interpreter = os.path.realpath(sys.executable)
+    print(f"interpreter: {interpreter} (Python {platform.python_version()}; the venv's, as bootstrap.sh made it)")
     font_cache = load_config(None, env={}).fonts.cache_dir.resolve()
     with tempfile.TemporaryDirectory() as tmp_name:
         config_path = write_config(Path(tmp_name), font_cache)

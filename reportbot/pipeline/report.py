@@ -7,11 +7,11 @@ fails the report says 模型结果暂缺 with the reason), the summary, then ren
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import logging
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ class RenderedHtml:
     title: str
     stem: str  # output file name without suffix
     base_url: Path
+    images: Mapping[str, bytes] = field(default_factory=dict)  # by the URL the HTML names them (html.image_url)
 
 
 # --- monthly report ------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def render_monthly(
 
 
 def monthly_html(config: Config, conn: sqlite3.Connection, now: Clock, month: Month | None = None) -> RenderedHtml:
-    """The monthly report's HTML: one snapshot read, the model and the summary, charts inlined.
+    """The monthly report's HTML: one snapshot read, the model and the summary, with its charts.
 
     Raises:
         NoDataError: the store has no listings at all.
@@ -113,8 +114,8 @@ def _market(snap: snapshot.MonthSnapshot) -> market_view.MarketView:
 
 def monthly_charts(
     config: Config, report: MonthlyReport, font: CjkFont, base: snapshot.Snapshot
-) -> dict[str, str | None]:
-    """Every chart of the monthly report as a data: URI (None where the data is absent)."""
+) -> dict[str, bytes | None]:
+    """Every chart of the monthly report as an image (None where the data is absent)."""
     month = Month.parse(report.month)
     recent = [*report.history[-23:], report.stat]
     months, counts, means = [h.month for h in recent], [h.count for h in recent], [h.mean_return_pct for h in recent]
@@ -139,22 +140,27 @@ def monthly_charts(
     return {key: _chart(config, font, *args) if args else None for key, args in wanted.items()}
 
 
-def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> str:
-    """One chart as a data: URI, drawn by ``charts.<name>(font, *args)`` unless cached for these inputs."""
+def _chart(config: Config, font: CjkFont, name: str, *args: Any) -> bytes:
+    """One chart's image, drawn by ``charts.<name>(font, *args)`` unless cached for these inputs."""
 
-    def draw() -> str:
+    def draw() -> bytes:
         from reportbot.render import charts  # matplotlib: only when the cache has no entry
 
         image: bytes = charts.CHARTS[name](font, *args)
-        return f"data:{charts.MIME};base64," + base64.b64encode(image).decode("ascii")
+        return image
 
-    return report_cache.cached(config, "chart", report_cache.key_of((name, font, *args), CHART_CODE), draw)
+    return report_cache.cached(config, "chart-image", report_cache.key_of((name, font, *args), CHART_CODE), draw)
 
 
 def render_monthly_html(
-    config: Config, report: MonthlyReport, font: CjkFont, chart_uris: dict[str, str | None], *, font_face: bool = True
+    config: Config,
+    report: MonthlyReport,
+    font: CjkFont,
+    charts: Mapping[str, bytes | None],
+    *,
+    font_face: bool = True,
 ) -> RenderedHtml:
-    """Render the monthly template for a view model.
+    """Render the monthly template for a view model and its charts (named by URL, handed over beside it).
 
     ``font_face=False`` names ``font.family`` without an ``@font-face`` rule, so WeasyPrint finds the font
     through fontconfig (the stock set-up the rendering benchmark compares against).
@@ -167,10 +173,11 @@ def render_monthly_html(
         r=report,
         title=title,
         font=_font_context(font, font_face),
-        charts=chart_uris,
+        charts={key: html.image_url(key) if image else None for key, image in charts.items()},
         point_text=market_view.point_text,
     )
-    return RenderedHtml(text, title, f"bse-monthly-{report.month}", config.paths.output_dir)
+    images = {html.image_url(key): image for key, image in charts.items() if image}
+    return RenderedHtml(text, title, f"bse-monthly-{report.month}", config.paths.output_dir, images)
 
 
 # --- per-IPO brief -------------------------------------------------------------------------------
@@ -241,10 +248,10 @@ def write(config: Config, page: RenderedHtml, now: Clock, *, write_html: bool = 
 
     pdf_path = config.paths.output_dir / f"{page.stem}.pdf"
     meta: dict[str, Any] = {"title": page.title, "authors": [AUTHOR], "created": now().isoformat(timespec="seconds")}
-    written = [pdf.write_pdf(page.html, pdf_path, base_url=page.base_url, metadata=meta)]
+    written = [pdf.write_pdf(page.html, pdf_path, base_url=page.base_url, images=page.images, metadata=meta)]
     if write_html:
         html_path = pdf_path.with_suffix(".html")
-        html_path.write_text(page.html, encoding="utf-8")
+        html_path.write_text(html.inline_images(page.html, page.images), encoding="utf-8")
         written.append(html_path)
     return written
 

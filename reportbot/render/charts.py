@@ -158,7 +158,6 @@ def backtest_chart(font: CjkFont, rows: Sequence[BacktestRow]) -> bytes:
 
 DPI = 150
 JPEG_QUALITY = 92
-MIME = "image/jpeg"  # what the functions in CHARTS return
 
 
 # by name: the report cache keys a chart by its name and inputs, and draws it only on a miss

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -15,6 +17,29 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 URL_TEXT_MAX = 48  # characters of host + path shown for a link (the full address stays in the PDF link)
+IMAGE_SCHEME = "reportbot-image"  # <img src="reportbot-image:NAME">: an image handed to the PDF step with the HTML
+
+
+def image_url(name: str) -> str:
+    """The URL by which a document names its image ``name`` (the PDF step serves it from memory)."""
+    return f"{IMAGE_SCHEME}:{name}"
+
+
+IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}  # by their first bytes
+
+
+def inline_images(text: str, images: Mapping[str, bytes]) -> str:
+    """``text`` with each of its image URLs replaced by a data: URI: an HTML file that stands on its own.
+
+    Raises:
+        RenderError: an image in neither JPEG nor PNG.
+    """
+    for url, data in images.items():
+        mime = next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
+        if mime is None:
+            raise RenderError(f"image {url} is neither JPEG nor PNG (first bytes {data[:8]!r})")
+        text = text.replace(f'"{url}"', f'"data:{mime};base64,{base64.b64encode(data).decode("ascii")}"')
+    return text
 
 
 def signed(value: float | None, digits: int = 2) -> str:

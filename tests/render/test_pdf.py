@@ -18,6 +18,7 @@ from reportbot.pipeline import report as report_case
 from reportbot.store import snapshot
 from tests.conftest import fixed_now
 from tests.render.test_monthly_html import SECTIONS
+from tests.render.test_pdf_resources import image_sizes
 
 
 def _text(pdf: Path) -> str:
@@ -48,6 +49,17 @@ def test_no_weasyprint_warnings(
     weasyprint_warnings: list[logging.LogRecord],
 ) -> None:
     assert [r.getMessage() for r in weasyprint_warnings] == []
+
+
+def test_charts_come_beside_the_html_and_the_written_html_stands_on_its_own(
+    session_config: Config, session_store: sqlite3.Connection, monthly: tuple[Path, str, sqlite3.Connection]
+) -> None:
+    page = report_case.monthly_html(session_config, session_store, fixed_now, Month(2026, 8))
+    assert len(page.images) >= 3 and "base64" not in page.html  # no chart parsed as text by WeasyPrint
+    assert len(image_sizes(monthly[0])) == len(page.images)
+    written = monthly[0].with_suffix(".html").read_text(encoding="utf-8")
+    assert "reportbot-image:" not in written
+    assert written.count('src="data:image/jpeg;base64,') == len(page.images)
 
 
 def test_every_section_is_in_the_pdf(monthly: tuple[Path, str, sqlite3.Connection]) -> None:
