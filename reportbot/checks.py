@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float, float | None, bool]] = {
     "model.winning_rate_lookback": (1, None, True),
     "model.industry_min_count": (1, None, True),
     "model.recent_halflife_calendar_days": (0, None, False),
+    "model.recent3_weight": (0, 1, True),
     "sources.timeout_s": (0, None, False),
     "sources.retries": (0, 20, True),
     "sources.page_size": (1, 10_000, True),

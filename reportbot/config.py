@@ -80,6 +80,7 @@ class ModelConfig:
     recent_halflife_days: float = 8.0
     recent_halflife_calendar_days: float = 60.0
     train_window: int = 80
+    recent3_weight: float = 0.075
 
     def __post_init__(self) -> None:
         """Reject a half-life that is not positive (the EWMA would be undefined)."""

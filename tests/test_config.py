@@ -75,6 +75,7 @@ def test_secret_from_env_then_file(tmp_path: Path) -> None:
         ("[backup]\nkeep = 0", "backup.keep: 0 is out of range"),
         ("[model]\nrecent_halflife_calendar_days = 0", "model.recent_halflife_calendar_days: 0.0 is out of range"),
         ("[model]\ntrain_window = -1", "model.train_window: -1 is out of range (must be >= 0)"),
+        ("[model]\nrecent3_weight = 1.5", "model.recent3_weight: 1.5 is out of range (must be >= 0 and <= 1)"),
         ('[calendar]\noverrides_file = "missing.toml"', "calendar.overrides_file: cannot read"),
     ],
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import unicodedata
 from typing import Any
 
 import click
@@ -205,11 +207,22 @@ def explain_lines(ex: Explanation, settings: SubscriberSettings) -> list[str]:
         f"OLS，{ex.cov_type} 稳健标准误，样本内 R² {ex.fit_r2:.2f}）：",
     ]
     contrib = dict(p.contributions)
+    width = max((display_width(c[0]) for c in ex.coefficients), default=0)
     for label, coef, se, pvalue in ex.coefficients:
+        inference = "（固定权重，无标准误）" if math.isnan(pvalue) else f"  标准误 {se:>8.4f}  p={pvalue:.3f}"
         lines.append(
-            f"  {label:<24} 贡献 {contrib.get(label, 0.0) + 0.0:>9.4f}  系数 {coef:>9.4f}"
-            f"  标准误 {se:>8.4f}  p={pvalue:.3f}"
+            f"  {pad_display(label, width)} 贡献 {contrib.get(label, 0.0) + 0.0:>9.4f}  系数 {coef:>9.4f}{inference}"
         )
     lines.append("未使用的因子：" + ("无" if not p.dropped_factors else ""))
     lines += [f"  {d}" for d in p.dropped_factors]
     return lines
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes (wide and full-width characters, e.g. Chinese, take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad_display(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * max(width - display_width(text), 0)

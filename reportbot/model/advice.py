@@ -25,7 +25,7 @@ from reportbot.model import allocation as al
 from reportbot.model import factors as fx
 from reportbot.model.predictive import ReturnForecast
 from reportbot.model.subscription import freeze_cost
-from reportbot.model.walkforward import INDUSTRY_PREFIX
+from reportbot.model.walkforward import INDUSTRY_PREFIX, POOL_COLUMN
 
 PER = 10_000.0
 
@@ -92,4 +92,6 @@ def factor_label(column: str) -> str:
     if column.startswith(INDUSTRY_PREFIX):
         name = column[len(INDUSTRY_PREFIX) :]
         return "行业：" + ("行业未知（数据未提供）" if name == fx.UNKNOWN_INDUSTRY else name)
+    if column == POOL_COLUMN:
+        return "近3只新股首日涨幅均值（对数，固定权重合并）"
     return fx.FACTOR_LABELS.get(column, "常数项" if column == "const" else column)

@@ -83,6 +83,7 @@ class Forecaster:
             industry_min_count=settings.industry_min_count,
             bse50_available=bool(closes),
             train_window=settings.train_window,
+            recent3_weight=settings.recent3_weight,
         )
         self.rows = fx.factor_rows(
             self.ipos,

@@ -11,6 +11,11 @@ combines the residual variance of the latest ``RESIDUAL_WINDOW`` training rows (
 differ in spread: 2022 vs the +200 % regime since 2024) with the parameter uncertainty, and is then
 calibrated on earlier out-of-sample errors (:mod:`reportbot.model.predictive`).
 
+Forecast combination (``recent3_weight`` w > 0): the centre is (1 − w) × the OLS centre + w × log(1 +
+the mean of the last 3 known outcomes) (:data:`POOL_COLUMN`, the naive baseline's point on the log scale),
+when the target has that mean. The fit shown is the pooled one (coefficients × (1 − w), robust covariance
+× (1 − w)², and the fixed weight w as a column of its own), so the contributions still sum to the centre.
+
 Industry (when configured): industries with at least ``industry_min_count`` training rows get a dummy,
 and "industry unknown" is a category of its own like any other (it is not folded into the base group).
 """
@@ -33,6 +38,7 @@ from reportbot.model.predictive import ReturnForecast, calibration_factor
 
 INDUSTRY_PREFIX = "industry="
 RESIDUAL_WINDOW = 30  # latest training rows whose residual spread sets the scale
+POOL_COLUMN = "pool:recent3"  # log(1 + last-3 mean) pooled into the centre with a fixed weight
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,11 +52,15 @@ class ModelSpec:
     coverage_min: float = 0.9
     bse50_available: bool = False  # whether any 北证50 daily series exists at all
     train_window: int = 0  # fit on the latest this many known outcomes (0: all of them)
+    recent3_weight: float = 0.0  # weight of log(1 + last-3 mean) in the centre (0: OLS alone)
 
     @property
     def training_note(self) -> str:
-        """Which known outcomes each fit uses, in Chinese (for the report notes)."""
-        return f"申购日前最近{self.train_window}只已上市新股" if self.train_window else "申购日前全部已上市新股"
+        """Which known outcomes each fit uses (and the pooling), in Chinese (for the report notes)."""
+        note = f"申购日前最近{self.train_window}只已上市新股" if self.train_window else "申购日前全部已上市新股"
+        if self.recent3_weight:
+            note += f"，预测中心再与近3只新股首日涨幅均值（对数）按{self.recent3_weight * 100:g}%的权重合并"
+        return note
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,9 +150,11 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
         fit = fit_ols(y, x, columns)
     except ModelError:
         return None
+    recent = (np.asarray(y) - x @ np.asarray(fit.params))[-RESIDUAL_WINDOW:]
+    if spec.recent3_weight and target.recent3 is not None:
+        fit = pooled(fit, spec.recent3_weight)
+        x_target = [*x_target, math.log1p(target.recent3 / 100.0)]
     params = np.asarray(fit.params)
-    residuals = np.asarray(y) - x @ params
-    recent = residuals[-RESIDUAL_WINDOW:]
     xv = np.asarray(x_target)
     var = float(np.mean(recent**2)) * len(y) / fit.df_resid + float(xv @ np.asarray(fit.cov) @ xv)
     return RowForecast(
@@ -152,6 +164,21 @@ def forecast_row(target: fx.FactorRow, train: Sequence[fx.FactorRow], spec: Mode
         x=tuple(x_target),
         dropped=tuple(dropped),
         train_size=len(y),
+    )
+
+
+def pooled(fit: FitResult, weight: float) -> FitResult:
+    """``fit`` combined with the column :data:`POOL_COLUMN` at the fixed ``weight`` (no standard error or p)."""
+    keep = 1.0 - weight
+    k = len(fit.params)
+    cov = (*((*(keep * keep * v for v in row), 0.0) for row in fit.cov), (0.0,) * (k + 1))
+    return dataclasses.replace(
+        fit,
+        columns=(*fit.columns, POOL_COLUMN),
+        params=(*(keep * b for b in fit.params), weight),
+        bse=(*(keep * b for b in fit.bse), 0.0),
+        pvalues=(*fit.pvalues, math.nan),
+        cov=cov,
     )
 
 

@@ -21,7 +21,9 @@ from tests.conftest import FIXED_NOW
 OLD_FACTORS = ("recent3_mean_return", "log_issue_price", "pe_relative", "industry")
 OLD_SPEC = wf.ModelSpec(factors=OLD_FACTORS, min_train_size=30)
 DEFAULT = Config().model
-DEFAULT_SPEC = wf.ModelSpec(factors=DEFAULT.factors, min_train_size=30, train_window=DEFAULT.train_window)
+DEFAULT_SPEC = wf.ModelSpec(
+    factors=DEFAULT.factors, min_train_size=30, train_window=DEFAULT.train_window, recent3_weight=DEFAULT.recent3_weight
+)
 
 
 def _perturbed(ipos: list[Ipo], code: str, delta: float) -> list[Ipo]:

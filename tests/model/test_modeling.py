@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -156,8 +157,23 @@ def test_cli_evaluate_text_and_explain(cli_config: Path) -> None:
         "常数项",
         "未使用的因子",
         "北证50",
+        "近3只新股首日涨幅均值（对数，固定权重合并）",
+        "固定权重，无标准误",
     ):
         assert text in out
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_cli_explain_factor_columns_line_up(cli_config: Path) -> None:
+    code, out = _run(cli_config, "explain", "920025")
+    assert code == 0, out
+    rows = [line for line in out.splitlines() if line.startswith("  ") and " 贡献 " in line]
+    assert len(rows) >= 4 and any("常数项" in r for r in rows)
+    # Chinese characters take two columns: "贡献" starts in the same display column on every line
+    assert len({_display_width(r[: r.index(" 贡献 ")]) for r in rows}) == 1
 
 
 def test_cli_explain_errors(cli_config: Path) -> None:
