@@ -118,10 +118,12 @@ def test_no_part_file_is_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
 
 
-FORKED = """
+# a script run in a new process (no other tests' threads: the fork is allowed) that writes ``sys.argv[1]``
+# by the lines given after it and prints every log message as JSON
+LOGGED = """
 import json, logging, sys
 from pathlib import Path
-from reportbot.render import pdf
+from reportbot.render import html, pdf
 from tests.render.test_pdf_layout import page
 
 messages = []
@@ -131,19 +133,26 @@ class Keep(logging.Handler):
 logging.getLogger().addHandler(Keep())
 logging.getLogger().setLevel(logging.DEBUG)
 out = Path(sys.argv[1])
-pdf.write_pdf(page(80, 60), out, base_url=out.parent, speculate=True)
+{body}
 print(json.dumps(messages))
 """
+
+
+def logged_run(body: str, out: Path) -> list[str]:
+    """Run ``LOGGED`` with ``body`` in a new process; the log messages it printed."""
+    root = Path(__file__).resolve().parents[2]
+    script = LOGGED.format(body=body)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)], cwd=root, capture_output=True, text=True, check=True, timeout=120
+    )
+    messages: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return messages
 
 
 def test_forked_compact_layout_in_a_fresh_single_threaded_process(tmp_path: Path) -> None:
     """The test process may have other tests' threads (no fork then): a new process has none."""
     out = tmp_path / "a.pdf"
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", FORKED, str(out)], cwd=root, capture_output=True, text=True, check=True, timeout=120
-    )
-    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    messages = logged_run("pdf.write_pdf(page(80, 60), out, base_url=out.parent, speculate=True)", out)
     assert any("speculated in process" in m for m in messages)
     assert sum("colour" in m for m in messages) == 2  # the fork's warning is logged in the parent
     assert len(pypdf.PdfReader(out).pages) == 2

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pypdf
@@ -14,6 +11,7 @@ from PIL import Image
 
 from reportbot.errors import RenderError
 from reportbot.render import html, pdf
+from tests.render.test_pdf_layout import logged_run
 
 DOC = '<!DOCTYPE html>\n<html lang="zh-CN"><body><p>图</p>{body}</body></html>'
 
@@ -62,34 +60,18 @@ def test_a_remote_address_is_refused(tmp_path: Path) -> None:
         pdf.write_pdf(DOC.format(body='<img src="http://127.0.0.1:9/x.png">'), tmp_path / "d.pdf", base_url=tmp_path)
 
 
-FORKED = """
-import json, logging, sys
-from pathlib import Path
-from reportbot.render import html, pdf
-from tests.render.test_pdf_layout import page
+FORKED_WITH_IMAGE = """
 from tests.render.test_pdf_resources import jpeg
-
-messages = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        messages.append(record.getMessage())
-logging.getLogger().addHandler(Keep())
-logging.getLogger().setLevel(logging.DEBUG)
-out, url = Path(sys.argv[1]), html.image_url("chart")
+url = html.image_url("chart")
 text = page(80, 60).replace("<body>", f'<body><img src="{url}" style="width: 10mm">')
 pdf.write_pdf(text, out, base_url=out.parent, images={url: jpeg(16, 16)}, speculate=True)
-print(json.dumps(messages))
 """
 
 
 def test_the_forked_compact_layout_gets_the_images_too(tmp_path: Path) -> None:
     """In a new process: the test process may run other tests' threads, and then nothing is forked."""
     out = tmp_path / "e.pdf"
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", FORKED, str(out)], cwd=root, capture_output=True, text=True, check=True, timeout=120
-    )
-    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    messages = logged_run(FORKED_WITH_IMAGE, out)
     assert any("speculated in process" in m for m in messages)
     assert not any("failed" in m or "without a result" in m for m in messages), messages
     assert len(pypdf.PdfReader(out).pages) == 2  # the compact layout, from the fork
