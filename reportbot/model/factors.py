@@ -100,13 +100,17 @@ class OutcomeHistory:
 
     def __init__(self, ipos: Sequence[Ipo]) -> None:
         """Keep every IPO that has both a listing date and a first-day return (ties: by return)."""
-        known = sorted(
-            (i.listing_date, float(i.first_day_return_pct))
-            for i in ipos
-            if i.listing_date is not None and i.first_day_return_pct is not None
+        known: list[tuple[date, float, Ipo]] = sorted(
+            (
+                (i.listing_date, float(i.first_day_return_pct), i)
+                for i in ipos
+                if i.listing_date is not None and i.first_day_return_pct is not None
+            ),
+            key=lambda t: (t[0], t[1]),
         )
-        self._days = [d for d, _ in known]
-        self._returns = [r for _, r in known]
+        self._days = [d for d, _, _ in known]
+        self._returns = [r for _, r, _ in known]
+        self._ipos = [i for _, _, i in known]
 
     def known_before(self, day: date) -> list[float]:
         """Returns of IPOs listed strictly before ``day``, oldest first (one day's IPOs by return)."""
@@ -114,11 +118,19 @@ class OutcomeHistory:
 
     def last_days(self, day: date, count: int) -> list[float]:
         """Returns of the latest whole listing days before ``day`` holding at least ``count`` IPOs ([] if fewer)."""
+        start, end = self._last_span(day, count)
+        return self._returns[start:end] if end >= count else []
+
+    def last_days_ipos(self, day: date, count: int) -> list[Ipo]:
+        """The IPOs of :meth:`last_days`, oldest first; all those known before ``day`` when fewer than ``count``."""
+        start, end = self._last_span(day, count)
+        return self._ipos[start:end]
+
+    def _last_span(self, day: date, count: int) -> tuple[int, int]:
         end = bisect.bisect_left(self._days, day)
         if end < count:
-            return []
-        start = bisect.bisect_left(self._days, self._days[end - count])  # never split a listing day
-        return self._returns[start:end]
+            return 0, end
+        return bisect.bisect_left(self._days, self._days[end - count]), end  # never split a listing day
 
     def last_days_mean(self, day: date, count: int) -> float | None:
         """Mean return of :meth:`last_days` (None when fewer than ``count`` IPOs are known)."""

@@ -2,8 +2,8 @@
 
 Point in time: only IPOs listed strictly before the IPO's subscription day T, with a first-day result.
 The latest ``count`` of them are taken by listing day, newest first, and a listing day is never split
-(the IPOs listed on the last day taken all come in), so the set does not depend on code numbering; the
-same rule as the model's recent-IPO factors.
+(the IPOs listed on the last day taken all come in), so the set does not depend on code numbering: the
+model's recent-IPO rule (:meth:`reportbot.model.factors.OutcomeHistory.last_days_ipos`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportbot.domain import Ipo
+from reportbot.model.factors import OutcomeHistory
 
 COUNT = 5
 
@@ -33,18 +34,8 @@ def recent_listings(ipos: Sequence[Ipo], before: date | None, count: int = COUNT
     """The latest ``count`` listings before ``before`` with a first-day return (whole listing days)."""
     if before is None:
         return Comparables(None, [], None, None, "申购日未知，无法确定此前上市的新股")
-    known = [i for i in ipos if _listed_before(i, before) and i.first_day_return_pct is not None]
-    known.sort(key=lambda i: (i.listing_date or before, i.code), reverse=True)
-    rows: list[Ipo] = []
-    for ipo in known:
-        if len(rows) >= count and ipo.listing_date != rows[-1].listing_date:
-            break
-        rows.append(ipo)
+    rows = OutcomeHistory(ipos).last_days_ipos(before, count)[::-1]  # the model's recent-IPO rule
     if not rows:
         return Comparables(before, [], None, None, "申购日前没有已知首日表现的新股")
     returns = [i.first_day_return_pct for i in rows if i.first_day_return_pct is not None]
     return Comparables(before, rows, statistics.fmean(returns), statistics.median(returns), "")
-
-
-def _listed_before(ipo: Ipo, day: date) -> bool:
-    return ipo.listing_date is not None and ipo.listing_date < day
